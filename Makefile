@@ -1,0 +1,42 @@
+# NCA companion: `make book` sets everything up and builds the book; `make test` runs the tests.
+# Needs only Python >= 3.10 (with its venv module) and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Jupyter Book flags: every Sphinx warning is an error (reported all together at the end),
+# and every page is re-read so that warnings of unchanged pages are never hidden.
+BOOK_FLAGS ?= --warningiserror --keep-going --all
+
+.PHONY: venv test book clean bench
+
+venv: $(STAMP)
+
+# Reinstall only when pyproject.toml changes (or the venv is new).
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
+	    { echo "error: needs Python >= 3.10 as PYTHON (now '$(PYTHON)'); e.g. make PYTHON=python3.11" >&2; exit 1; }; \
+	  echo "$(PYTHON) -m venv $(VENV)"; \
+	  $(PYTHON) -m venv $(VENV) || \
+	    { echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt install python3-venv)" >&2; \
+	      rm -rf $(VENV); exit 1; }; \
+	fi
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	@touch $(STAMP)
+
+test: venv
+	$(BIN)/python -m pytest -q -ra tests
+
+book: venv
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo "Book built: open _build/html/index.html"
+
+clean:
+	rm -rf _build
+
+bench: venv
+	$(BIN)/python benchmarks/bench_train.py

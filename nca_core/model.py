@@ -1,0 +1,346 @@
+"""The Neural Cellular Automaton: perception → per-cell MLP → stochastic residual update.
+
+One step maps a state ``x[B, H, W, C]`` to
+
+.. math::
+
+    x^{(n+1)} = x^{(n)} + \\sigma^{(n)} \\odot \\big(W_1\\, u(W_2\\, z) + v\\big),
+    \\qquad z = g * x^{(n)},
+
+where ``z`` are the depthwise 3×3 perception features (channel-major, ``c*K + k``),
+``W_2`` (``w_hidden``, shape ``[K·C, H]``, no bias, ~N(0, 0.1)) is the hidden layer,
+``u`` the activation, ``W_1`` (``w_out``, ``[H, C]``, zero-initialised) and ``v``
+(``b_out``, ``[C]``) the output layer, and ``σ`` a Bernoulli mask that is 1 with
+probability ``fire_rate`` (the paper's ``p`` is ``1 − fire_rate``), drawn per pixel
+(shared by the channels) or per channel.
+
+The first ``observable`` channels are compared with data; the others are hidden and
+start at zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from . import fileio, validate
+from .kernels import KERNEL_SETS, kernel_names
+from .perception import BOUNDARIES, perceive
+
+ACTIVATIONS = ("relu", "linear", "tanh", "swish", "leaky_relu", "gelu")
+MASKS = ("pixel", "channel")
+DTYPES = ("float32", "float64")
+WEIGHTS_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class NCAConfig:
+    """Architecture of an NCA. Frozen and validated at construction.
+
+    Attributes:
+        channels: total channels C (observable + hidden), ≥ 1.
+        observable: observable channels (compared with data), 1 ≤ observable ≤ channels.
+        kernel_set: one of :data:`nca_core.kernels.KERNEL_SETS`.
+        activation: hidden activation u: relu, linear, tanh, swish, leaky_relu (slope 0.01)
+            or gelu (tanh approximation).
+        hidden: hidden width H; ``None`` means 4·C (the paper's choice).
+        fire_rate: probability that a cell updates in a step (1 = deterministic).
+        mask: ``"pixel"`` (one draw per cell, the default) or ``"channel"``.
+        boundary: ``"periodic"``, ``"zero"`` (zero ghost cells) or ``"reflect"``.
+        dtype: ``"float32"`` or ``"float64"``.
+    """
+
+    channels: int = 16
+    observable: int = 4
+    kernel_set: str = "ID_DIFF_LAP"
+    activation: str = "relu"
+    hidden: int | None = None
+    fire_rate: float = 0.5
+    mask: str = "pixel"
+    boundary: str = "zero"
+    dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        validate.integer("channels", self.channels, 1)
+        validate.integer("observable", self.observable, 1)
+        if self.observable > self.channels:
+            raise ValueError(
+                f"observable={self.observable!r} is not accepted; accepted: an integer in [1, channels={self.channels}]"
+            )
+        validate.choice("kernel_set", self.kernel_set, KERNEL_SETS)
+        validate.choice("activation", self.activation, ACTIVATIONS)
+        if self.hidden is None:
+            object.__setattr__(self, "hidden", 4 * int(self.channels))
+        validate.integer("hidden", self.hidden, 1)
+        validate.number("fire_rate", self.fire_rate, 0.0, 1.0)
+        validate.choice("mask", self.mask, MASKS)
+        validate.choice("boundary", self.boundary, BOUNDARIES)
+        validate.choice("dtype", self.dtype, DTYPES)
+        for f in ("channels", "observable", "hidden"):
+            object.__setattr__(self, f, int(getattr(self, f)))
+        object.__setattr__(self, "fire_rate", float(self.fire_rate))
+
+    @classmethod
+    def gray_scott(cls, **overrides: Any) -> "NCAConfig":
+        """The paper's PDE model: C=8 (A, B + 6 hidden), ID_LAP, relu, deterministic, periodic."""
+        base = dict(channels=8, observable=2, kernel_set="ID_LAP", activation="relu",
+                    fire_rate=1.0, boundary="periodic")
+        return cls(**{**base, **overrides})
+
+    @classmethod
+    def emoji(cls, **overrides: Any) -> "NCAConfig":
+        """The paper's image-morphing model: C=16 (RGBA + 12 hidden), ID_DIFF_LAP, relu, p=½, zero."""
+        base = dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", activation="relu",
+                    fire_rate=0.5, boundary="zero")
+        return cls(**{**base, **overrides})
+
+    @property
+    def kernels(self) -> tuple[str, ...]:
+        """Stencil names in perception order."""
+        return kernel_names(self.kernel_set)
+
+    @property
+    def n_kernels(self) -> int:
+        return len(self.kernels)
+
+    @property
+    def n_features(self) -> int:
+        return self.n_kernels * self.channels
+
+    @property
+    def n_params(self) -> int:
+        """|θ| = K·C·H + H·C + C (4K·C² + 4C² + C for H = 4C)."""
+        return self.n_features * self.hidden + self.hidden * self.channels + self.channels
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "NCAConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown NCAConfig field(s) {sorted(unknown)}; accepted: {sorted(names)}")
+        return cls(**d)
+
+
+def activation_fn(name: str):
+    """The activation u by name."""
+    return {
+        "relu": tf.nn.relu,
+        "linear": lambda z: z,
+        "tanh": tf.math.tanh,
+        "swish": tf.nn.silu,
+        "leaky_relu": lambda z: tf.nn.leaky_relu(z, alpha=0.01),
+        "gelu": lambda z: tf.nn.gelu(z, approximate=True),
+    }[validate.choice("activation", name, ACTIVATIONS)]
+
+
+def init_params(config: NCAConfig, seed: int = 0) -> dict[str, np.ndarray]:
+    """Initial weights: w_hidden ~ N(0, 0.1) from ``seed``, w_out = 0, b_out = 0."""
+    validate.integer("seed", seed, 0)
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(config.dtype)
+    return {
+        "w_hidden": rng.normal(0.0, 0.1, size=(config.n_features, config.hidden)).astype(dt),
+        "w_out": np.zeros((config.hidden, config.channels), dt),
+        "b_out": np.zeros((config.channels,), dt),
+    }
+
+
+PARAM_NAMES = ("w_hidden", "w_out", "b_out")
+
+
+def update_increment(params: Sequence[tf.Tensor], x: tf.Tensor, config: NCAConfig) -> tf.Tensor:
+    """The unmasked increment F(g * x) = W_1 u(W_2 z) + v for a state x[B,H,W,C]."""
+    w_hidden, w_out, b_out = params
+    z = perceive(x, config.kernel_set, config.boundary)
+    s = tf.shape(x)
+    z2 = tf.reshape(z, [-1, config.n_features])
+    h = activation_fn(config.activation)(tf.matmul(z2, w_hidden))
+    dx = tf.matmul(h, w_out) + b_out
+    return tf.reshape(dx, s)
+
+
+def fire_mask(shape: tf.Tensor, config: NCAConfig, seed: tf.Tensor) -> tf.Tensor | None:
+    """Bernoulli update mask for a state of ``shape`` (None when fire_rate == 1)."""
+    if config.fire_rate >= 1.0:
+        return None
+    mshape = tf.concat([shape[:3], [1]], 0) if config.mask == "pixel" else shape
+    u = tf.random.stateless_uniform(mshape, seed=seed, dtype=config.dtype)
+    return tf.cast(u < config.fire_rate, config.dtype)
+
+
+def step(params: Sequence[tf.Tensor], x: tf.Tensor, config: NCAConfig, seed: tf.Tensor,
+         mask: tf.Tensor | None = None) -> tf.Tensor:
+    """One NCA step. ``seed`` is a stateless-RNG seed ``[2]``; ``mask`` overrides the draw."""
+    dx = update_increment(params, x, config)
+    if mask is None:
+        mask = fire_mask(tf.shape(x), config, seed)
+    return x + dx if mask is None else x + mask * dx
+
+
+def step_seed(seed: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
+    """The stateless seed of step ``n`` of a rollout started with ``seed``."""
+    return tf.random.experimental.stateless_fold_in(seed, tf.cast(n, tf.int32))
+
+
+class NCA:
+    """A Neural Cellular Automaton with its weights.
+
+    Example:
+        >>> nca = NCA(NCAConfig.gray_scott(), seed=0)
+        >>> traj = nca.rollout(x0, steps=2048, every=256, seed=1)   # [9, B, H, W, C]
+    """
+
+    def __init__(self, config: NCAConfig, seed: int = 0, params: dict[str, np.ndarray] | None = None):
+        if not isinstance(config, NCAConfig):
+            raise ValueError(f"config={config!r} is not accepted; accepted: an NCAConfig")
+        self.config = config
+        params = init_params(config, seed) if params is None else params
+        self._check_params(params)
+        self.variables = [tf.Variable(np.asarray(params[k], dtype=config.dtype), name=k) for k in PARAM_NAMES]
+        self._advance = None
+
+    def _check_params(self, params: dict[str, np.ndarray]) -> None:
+        c = self.config
+        want = {"w_hidden": (c.n_features, c.hidden), "w_out": (c.hidden, c.channels), "b_out": (c.channels,)}
+        for k, shape in want.items():
+            if k not in params:
+                raise ValueError(f"params is missing {k!r}; accepted keys: {list(want)}")
+            if tuple(np.shape(params[k])) != shape:
+                raise ValueError(f"params[{k!r}] has shape {np.shape(params[k])}; accepted: {shape}")
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """The weights as NumPy arrays (copies)."""
+        return {k: v.numpy().copy() for k, v in zip(PARAM_NAMES, self.variables)}
+
+    def set_params(self, params: dict[str, np.ndarray]) -> None:
+        self._check_params(params)
+        for k, v in zip(PARAM_NAMES, self.variables):
+            v.assign(np.asarray(params[k], dtype=self.config.dtype))
+
+    # ----------------------------------------------------------------- state
+    def prepare_state(self, x0: Any) -> tf.Tensor:
+        """Validate ``x0`` ([H,W,c] or [B,H,W,c], c ≤ C) and zero-pad it to C channels."""
+        c = self.config
+        x0 = np.asarray(x0)
+        if x0.ndim == 3:
+            x0 = x0[None]
+        if x0.ndim != 4:
+            raise ValueError(f"x0 has shape {x0.shape}; accepted: [H, W, c] or [B, H, W, c] with c <= {c.channels}")
+        if x0.shape[0] < 1 or x0.shape[1] < 3 or x0.shape[2] < 3:
+            raise ValueError(f"x0 has shape {x0.shape}; accepted: batch >= 1 and H, W >= 3")
+        if not 1 <= x0.shape[3] <= c.channels:
+            raise ValueError(f"x0 has {x0.shape[3]} channels; accepted: 1 to channels={c.channels}")
+        if not np.all(np.isfinite(x0)):
+            raise ValueError("x0 contains non-finite values; accepted: finite values")
+        x0 = x0.astype(c.dtype)
+        if x0.shape[3] < c.channels:
+            pad = np.zeros(x0.shape[:3] + (c.channels - x0.shape[3],), c.dtype)
+            x0 = np.concatenate([x0, pad], axis=-1)
+        return tf.constant(x0)
+
+    # --------------------------------------------------------------- rollout
+    def _advance_fn(self):
+        if self._advance is None:
+            config = self.config
+
+            @tf.function(jit_compile=True, reduce_retracing=True)
+            def advance(params, x, n_steps, start, seed):
+                def body(i, x):
+                    return i + 1, step(params, x, config, step_seed(seed, start + i))
+
+                _, x = tf.while_loop(lambda i, x: i < n_steps, body, (tf.constant(0), x))
+                return x
+
+            self._advance = advance
+        return self._advance
+
+    def rollout(self, x0: Any, steps: int, seed: int = 0, every: int = 1,
+                frames: Sequence[int] | None = None, progress: bool = False) -> np.ndarray:
+        """Run the NCA and return the trajectory.
+
+        Args:
+            x0: initial state, ``[H,W,c]`` or ``[B,H,W,c]`` (c ≤ C, zero-padded to C).
+            steps: number of NCA steps N ≥ 0.
+            seed: seed of the stochastic update mask (same seed → same trajectory).
+            every: keep every ``every``-th state (n = 0, every, 2·every, …, ≤ N).
+            frames: explicit step numbers to keep (overrides ``every``), each in [0, N].
+            progress: show a tqdm bar.
+
+        Returns:
+            ``[F, B, H, W, C]`` NumPy array of the kept states, in increasing n.
+        """
+        validate.integer("steps", steps, 0)
+        validate.integer("seed", seed, 0)
+        if frames is None:
+            validate.integer("every", every, 1)
+            frames = list(range(0, steps + 1, every))
+        else:
+            frames = sorted({validate.integer("frames", f, 0, steps) for f in frames})
+        x = self.prepare_state(x0)
+        advance = self._advance_fn()
+        seed_t = tf.constant([seed, 0], tf.int64)
+        out, n = [], 0
+        it = frames
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(frames, desc="rollout", unit="frame")
+        for f in it:
+            if f > n:
+                x = advance(self.variables, x, tf.constant(f - n), tf.constant(n), seed_t)
+                n = f
+            out.append(x.numpy())
+        return np.stack(out)
+
+    def step(self, x: Any, seed: int = 0, n: int = 0, mask: Any = None) -> np.ndarray:
+        """One step from a full-channel state x[B,H,W,C]; ``mask`` [B,H,W,1|C] overrides the draw."""
+        x = self.prepare_state(x)
+        m = None if mask is None else tf.constant(np.asarray(mask, self.config.dtype))
+        s = step_seed(tf.constant([seed, 0], tf.int64), n)
+        return step(self.variables, x, self.config, s, mask=m).numpy()
+
+    # ------------------------------------------------------------- save/load
+    def save(self, path: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
+        """Save to folder ``path``: ``weights.npz`` and ``config.json`` (both atomic).
+
+        ``weights.npz`` holds ``w_hidden [K·C, H]`` (features channel-major, ``c*K + k``),
+        ``w_out [H, C]`` and ``b_out [C]``; it is readable with ``numpy.load`` alone.
+        """
+        path = Path(path)
+        fileio.write_npz(path / "weights.npz", **self.params)
+        meta = {
+            "format": WEIGHTS_FORMAT,
+            "nca_config": self.config.to_dict(),
+            "kernels": list(self.config.kernels),
+            "feature_order": "channel-major: feature c*K + k is kernel k of channel c",
+            "arrays": {
+                "w_hidden": [self.config.n_features, self.config.hidden],
+                "w_out": [self.config.hidden, self.config.channels],
+                "b_out": [self.config.channels],
+            },
+            "update": "x + mask * (relu-or-other(z @ w_hidden) @ w_out + b_out)",
+        }
+        if extra:
+            meta["extra"] = extra
+        fileio.write_json(path / "config.json", meta)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "NCA":
+        """Load a model saved by :meth:`save`."""
+        path = Path(path)
+        meta = fileio.read_json(path / "config.json")
+        if meta.get("format") != WEIGHTS_FORMAT:
+            raise ValueError(f"{path}/config.json has format {meta.get('format')!r}; accepted: {WEIGHTS_FORMAT}")
+        config = NCAConfig.from_dict(meta["nca_config"])
+        return cls(config, params=fileio.read_npz(path / "weights.npz"))

@@ -305,9 +305,24 @@ class NCA:
     def step(self, x: Any, seed: int = 0, n: int = 0, mask: Any = None) -> np.ndarray:
         """One step from a full-channel state x[B,H,W,C]; ``mask`` [B,H,W,1|C] overrides the draw."""
         x = self.prepare_state(x)
-        m = None if mask is None else tf.constant(np.asarray(mask, self.config.dtype))
         s = step_seed(tf.constant([seed, 0], tf.int64), n)
-        return step(self.variables, x, self.config, s, mask=m).numpy()
+        if mask is None:
+            return self._step_fn(False)(self.variables, x, s, x).numpy()
+        m = tf.constant(np.asarray(mask, self.config.dtype))
+        return self._step_fn(True)(self.variables, x, s, m).numpy()
+
+    def _step_fn(self, with_mask: bool):
+        """XLA-compiled single step (so its random mask equals the one rollout draws)."""
+        key = "_step_masked" if with_mask else "_step_drawn"
+        if getattr(self, key, None) is None:
+            config = self.config
+
+            @tf.function(jit_compile=True, reduce_retracing=True)
+            def fn(params, x, seed, mask):
+                return step(params, x, config, seed, mask=mask if with_mask else None)
+
+            setattr(self, key, fn)
+        return getattr(self, key)
 
     # ------------------------------------------------------------- save/load
     def save(self, path: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:

@@ -6,9 +6,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Jupyter Book flags: every Sphinx warning is an error (reported all together at the end),
-# and every page is re-read so that warnings of unchanged pages are never hidden.
-BOOK_FLAGS ?= --warningiserror --keep-going --all
 
 .PHONY: venv test book clean bench
 
@@ -31,12 +28,16 @@ $(STAMP): pyproject.toml
 test: venv
 	$(BIN)/python -m pytest -q -ra tests
 
+# PROFILE=smoke|quick|paper selects the notebooks' profile (quick: shipped weights, minutes on a CPU)
+PROFILE ?= quick
+
 book: venv
-	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	$(BIN)/nca-book run --profile $(PROFILE)
+	$(BIN)/nca-book build $(BOOK_EXTRA)
 	@echo "Book built: open _build/html/index.html"
 
 clean:
-	rm -rf _build
+	rm -rf _build book/_executed
 
 bench: venv
 	$(BIN)/python benchmarks/bench_train.py

@@ -265,7 +265,7 @@ class NCA:
         return self._advance
 
     def rollout(self, x0: Any, steps: int, seed: int = 0, every: int = 1,
-                frames: Sequence[int] | None = None, progress: bool = False) -> np.ndarray:
+                frames: Sequence[int] | None = None, progress: bool = False, start: int = 0) -> np.ndarray:
         """Run the NCA and return the trajectory.
 
         Args:
@@ -275,12 +275,15 @@ class NCA:
             every: keep every ``every``-th state (n = 0, every, 2·every, …, ≤ N).
             frames: explicit step numbers to keep (overrides ``every``), each in [0, N].
             progress: show a tqdm bar.
+            start: step number of ``x0``: the masks of a rollout continued from step ``start``
+                equal those of one rollout from step 0 (frame numbers stay relative to x0).
 
         Returns:
             ``[F, B, H, W, C]`` NumPy array of the kept states, in increasing n.
         """
         validate.integer("steps", steps, 0)
         validate.integer("seed", seed, 0)
+        validate.integer("start", start, 0)
         if frames is None:
             validate.integer("every", every, 1)
             frames = list(range(0, steps + 1, every))
@@ -297,7 +300,7 @@ class NCA:
             it = tqdm(frames, desc="rollout", unit="frame")
         for f in it:
             if f > n:
-                x = advance(self.variables, x, tf.constant(f - n), tf.constant(n), seed_t)
+                x = advance(self.variables, x, tf.constant(f - n), tf.constant(start + n), seed_t)
                 n = f
             out.append(x.numpy())
         return np.stack(out)

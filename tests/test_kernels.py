@@ -18,8 +18,6 @@ from nca_core.perception import perceive
 H, W = 12, 15  # non-square on purpose: a row/column mix-up cannot cancel
 ROW, COL = np.indices((H, W)).astype(np.float64)
 
-SINGLE = {"SOBEL_X": "DIFF", "SOBEL_Y": "DIFF"}  # stencils reachable only through DIFF
-
 
 def _tf_feature(field: np.ndarray, name: str, boundary: str, dtype=tf.float64) -> np.ndarray:
     """Apply one named stencil to a 2-D field with the TF perception of the NCA."""
@@ -116,9 +114,10 @@ def test_lap_exact_on_quadratic_fields(field, expected):
 
 
 def test_lap_not_exact_on_quartic_fields():
-    # sanity of the oracle: a 3x3 stencil cannot be exact on row**4 (12 row**2 + 1 there)
+    # sanity of the oracle: on row**4 the stencil gives the second difference
+    # (r+1)^4 + (r-1)^4 - 2 r^4 = 12 r^2 + 2, not the derivative 12 r^2
     lap = kernels.correlate_numpy(ROW**4, kernels.LAP, "zero")[1:-1, 1:-1]
-    np.testing.assert_array_equal(lap, 12 * ROW[1:-1, 1:-1] ** 2 + 1.0)
+    np.testing.assert_array_equal(lap, 12 * ROW[1:-1, 1:-1] ** 2 + 2.0)
 
 
 @pytest.mark.parametrize("a,b,c", [(3, -2, 5), (0.37, -1.25, 0.1)])

@@ -1,0 +1,162 @@
+"""``nca-book``: run the notebooks, build the book, train a model into the cache.
+
+    nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...]
+    nca-book build
+    nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--ship]
+
+``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
+in ``book/_executed/figures/``); ``build`` builds the Jupyter Book from the executed
+notebooks without re-executing them; ``train`` trains one Gray-Scott model of the paper
+into the results cache (``--ship`` also copies it into the shipped ``weights/``).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported (also for the kernels)
+
+import argparse  # noqa: E402
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import params as nbparams
+from .experiments import PROFILES
+
+#: the notebooks of the book, in reading order
+NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise")
+
+
+def repo_root() -> Path:
+    """The repository (folder with ``_toc.yml``): the current folder or one above it."""
+    for p in [Path.cwd(), *Path.cwd().parents]:
+        if (p / "_toc.yml").exists() and (p / "notebooks").is_dir():
+            return p
+    here = Path(__file__).resolve().parents[1]
+    if (here / "_toc.yml").exists():
+        return here
+    raise SystemExit("nca-book: run it inside the companion repository (no _toc.yml found)")
+
+
+def executed_dir(root: Path) -> Path:
+    return root / "book" / "_executed"
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p NAME VALUE`` value: YAML, so ``32`` is an int, ``[4, 32]`` a list, ``true`` a bool."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def check_parameters(notebook: str, profile: str, overrides: dict[str, Any]) -> None:
+    """Fail before running anything if the profile or a parameter is unknown or invalid."""
+    ns = {"profile": profile, **overrides}
+    nbparams.resolve(notebook, ns)
+
+
+def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], root: Path) -> list[Path]:
+    """Execute notebooks with papermill; returns the executed copies."""
+    import papermill as pm
+
+    out_dir = executed_dir(root)
+    fig_dir = out_dir / "figures"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:  # validate everything first: a failed run writes nothing
+        applicable = {k: v for k, v in overrides.items() if k in nbparams.declared(name)}
+        check_parameters(name, profile, applicable)
+    os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
+    done = []
+    for name in names:
+        applicable = {k: v for k, v in overrides.items() if k in nbparams.declared(name)}
+        src = root / "notebooks" / f"{name}.ipynb"
+        dst = out_dir / f"{name}.ipynb"
+        tmp = out_dir / f".{name}.running.ipynb"
+        t0 = time.perf_counter()
+        print(f"nca-book: running {src.relative_to(root)} (profile {profile}) ...", flush=True)
+        pm.execute_notebook(str(src), str(tmp), parameters={"profile": profile, **applicable},
+                            cwd=str(out_dir), kernel_name="python3", progress_bar=sys.stderr.isatty(),
+                            log_output=False)
+        os.replace(tmp, dst)
+        print(f"nca-book: {name} done in {time.perf_counter() - t0:.0f} s -> {dst.relative_to(root)}", flush=True)
+        done.append(dst)
+    return done
+
+
+def build_book(root: Path, extra: list[str] | None = None) -> int:
+    missing = [n for n in NOTEBOOKS if not (executed_dir(root) / f"{n}.ipynb").exists()]
+    if missing:
+        raise SystemExit(f"nca-book build: executed notebooks missing ({', '.join(missing)}); "
+                         f"run `nca-book run --profile quick` first")
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "--warningiserror", "--keep-going",
+           "--all", *(extra or [])]
+    return subprocess.call(cmd)
+
+
+def train_one(args: argparse.Namespace) -> None:
+    from . import gray_scott
+    from .experiments import ship, train_or_load
+
+    job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise)
+    tr = train_or_load(job, retrain=args.retrain, progress=True)
+    print(f"{job.label}: {tr.source} {tr.path} min loss {tr.result.min_loss:.4g} "
+          f"diverged={tr.result.diverged} ({tr.result.seconds:.0f} s)")
+    if args.ship:
+        print("shipped:", ship([tr])[0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="nca-book", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="execute notebooks with papermill")
+    r.add_argument("notebooks", nargs="*", help=f"notebook names (default: all of {', '.join(NOTEBOOKS)})")
+    r.add_argument("--profile", default="quick", choices=PROFILES)
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="override a parameter (value parsed as YAML)")
+    b = sub.add_parser("build", help="build the book from the executed notebooks")
+    b.add_argument("extra", nargs="*", help="extra jupyter-book arguments")
+    t = sub.add_parser("train", help="train one Gray-Scott model of the paper into the cache")
+    t.add_argument("--t", type=int, default=32)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--epochs", type=int, default=4000)
+    t.add_argument("--channels", type=int, default=8)
+    t.add_argument("--noise", type=float, default=0.0)
+    t.add_argument("--preset", default="published")
+    t.add_argument("--retrain", action="store_true")
+    t.add_argument("--ship", action="store_true", help="copy the model into weights/ (to commit)")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "run":
+            names = args.notebooks or list(NOTEBOOKS)
+            for n in names:
+                if n.endswith(".ipynb"):
+                    n = Path(n).stem
+                if n not in NOTEBOOKS:
+                    raise ValueError(f"notebook={n!r} is not accepted; accepted: {', '.join(NOTEBOOKS)}")
+            names = [Path(n).stem for n in names]
+            overrides = {k: parse_value(v) for k, v in args.parameter}
+            unknown = [k for k in overrides if not any(k in nbparams.declared(n) for n in names)]
+            if unknown:
+                raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; accepted: "
+                                 f"{', '.join(sorted(set().union(*(nbparams.declared(n) for n in names))))}")
+            run_notebooks(names, args.profile, overrides, repo_root())
+            return 0
+        if args.cmd == "build":
+            return build_book(repo_root(), args.extra)
+        train_one(args)
+        return 0
+    except ValueError as e:
+        print(f"nca-book: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

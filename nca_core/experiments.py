@@ -1,0 +1,207 @@
+"""Profiles, the shared results cache, shipped weights, and sweeps.
+
+Every trained model is identified by a hash of its full configuration: the architecture
+(:class:`~nca_core.model.NCAConfig`), the training procedure
+(:class:`~nca_core.train.TrainConfig`), the data specification (how the training data are
+generated) and :data:`FORMAT_VERSION`. :func:`train_or_load` looks for that hash
+
+1. in the results cache (``results/models/<hash>/``; ``$NCA_RESULTS_DIR`` overrides),
+2. in the shipped weights (``weights/<hash>/``, committed to the repository;
+   ``$NCA_WEIGHTS_DIR`` overrides),
+
+and trains (resumably, with checkpoints in ``results/checkpoints/<hash>/``) only when
+neither has it. A model folder is written to a temporary folder and renamed into place,
+with a ``manifest.json`` of SHA-256 sums written last; a folder whose files do not match
+their sums (a truncated copy, say) is discarded and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import fileio, pde, validate
+from .model import NCAConfig
+from .train import TrainConfig, TrainResult, Trainer, config_hash
+
+#: bump when the meaning of a cached result changes: every old cache entry is then ignored
+FORMAT_VERSION = 1
+PROFILES = ("smoke", "quick", "paper")
+
+
+# ---------------------------------------------------------------- locations
+def _repo_root() -> Path | None:
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "pyproject.toml").exists() else None
+
+
+def results_dir() -> Path:
+    """Root of the results cache: ``$NCA_RESULTS_DIR``, else ``<repo>/results``."""
+    env = os.environ.get("NCA_RESULTS_DIR")
+    if env:
+        return Path(env)
+    root = _repo_root()
+    return root / "results" if root else Path.home() / ".cache" / "nca_core" / "results"
+
+
+def weights_dir() -> Path:
+    """Root of the shipped weights: ``$NCA_WEIGHTS_DIR``, else ``<repo>/weights``."""
+    env = os.environ.get("NCA_WEIGHTS_DIR")
+    if env:
+        return Path(env)
+    root = _repo_root()
+    return root / "weights" if root else Path.home() / ".cache" / "nca_core" / "weights"
+
+
+# ---------------------------------------------------------------------- data
+def gray_scott_spec(t: int, steps: int = 1024, preset: str = "published") -> dict[str, Any]:
+    """Data specification of the Gray-Scott training trajectories (Fig 3) sampled every t."""
+    validate.integer("t", t, 1)
+    validate.integer("steps", steps, 1)
+    validate.choice("preset", preset, pde.PRESETS)
+    return {"kind": "gray_scott", "t": int(t), "steps": int(steps), "preset": preset}
+
+
+def build_data(spec: dict[str, Any]) -> np.ndarray:
+    """The training data ``y[T, R, H, W, c]`` described by ``spec``."""
+    kind = spec.get("kind")
+    if kind == "gray_scott":
+        return pde.training_trajectories(spec["t"], spec["steps"], pde.preset(spec["preset"]))
+    raise ValueError(f"spec kind={kind!r} is not accepted; accepted: 'gray_scott'")
+
+
+# ---------------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class Job:
+    """One model to train: architecture, procedure and data specification."""
+
+    nca: NCAConfig
+    train: TrainConfig
+    data: dict[str, Any]
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        return config_hash(FORMAT_VERSION, self.nca.to_dict(), self.train.to_dict(), self.data)
+
+
+@dataclass
+class Trained:
+    """A trained model with where it came from."""
+
+    job: Job
+    result: TrainResult
+    source: str  # "cache", "shipped" or "trained"
+    path: Path
+
+    @property
+    def weights_hash(self) -> str:
+        return _sha256(self.path / "weights.npz")[:12]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_model_folder(folder: Path, job: Job, result: TrainResult) -> Path:
+    """Save ``result`` to ``folder`` atomically (temporary folder, manifest last, rename)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        result.save(tmp)
+        fileio.write_json(tmp / "job.json", {"key": job.key, "label": job.label, "data": job.data,
+                                             "format_version": FORMAT_VERSION})
+        files = sorted(p.name for p in tmp.iterdir())
+        fileio.write_json(tmp / "manifest.json", {name: _sha256(tmp / name) for name in files})
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _load_model_folder(folder: Path) -> TrainResult | None:
+    """Load a model folder if it is complete and intact, else None."""
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        return None
+    try:
+        sums = fileio.read_json(manifest)
+        for name, digest in sums.items():
+            if _sha256(folder / name) != digest:
+                return None
+        return TrainResult.load(folder)
+    except Exception:
+        return None
+
+
+def lookup(job: Job) -> Trained | None:
+    """The cached or shipped model of ``job``, if there is an intact one."""
+    for source, root in (("cache", results_dir() / "models"), ("shipped", weights_dir())):
+        folder = root / job.key
+        if folder.exists():
+            res = _load_model_folder(folder)
+            if res is not None:
+                return Trained(job, res, source, folder)
+    return None
+
+
+def train_or_load(job: Job, retrain: bool = False, progress: bool = True) -> Trained:
+    """Load ``job``'s model from the cache or the shipped weights, or train it (resumably).
+
+    Args:
+        job: what to train.
+        retrain: ignore cached and shipped models and train again (into the cache).
+        progress: tqdm bar while training.
+    """
+    if not retrain:
+        found = lookup(job)
+        if found is not None:
+            return found
+    y = build_data(job.data)
+    ckpt = results_dir() / "checkpoints" / job.key
+    result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress)
+    folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
+    shutil.rmtree(ckpt, ignore_errors=True)
+    return Trained(job, _load_model_folder(folder) or result, "trained", folder)
+
+
+def sweep(jobs: Sequence[Job], retrain: bool = False, progress: bool = True, desc: str = "sweep") -> list[Trained]:
+    """Train or load every job, in order, with a progress bar over the jobs."""
+    out = []
+    it: Iterable[Job] = jobs
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(jobs, desc=desc, unit="model")
+        it = bar
+    for job in it:
+        if bar is not None:
+            bar.set_postfix_str(job.label)
+        out.append(train_or_load(job, retrain=retrain, progress=progress))
+    return out
+
+
+def ship(trained: Iterable[Trained]) -> list[Path]:
+    """Copy trained models into the shipped-weights folder (for committing)."""
+    paths = []
+    for tr in trained:
+        dest = weights_dir() / tr.job.key
+        if tr.path.resolve() != dest.resolve():
+            _write_model_folder(dest, tr.job, tr.result)
+        paths.append(dest)
+    return paths

@@ -1,0 +1,172 @@
+"""Notebook parameters: declared once, filled from a profile, validated.
+
+Each notebook has a first code cell tagged ``parameters`` in which every parameter is
+``None`` except ``profile``. Papermill injects the user's values after it. The next cell
+calls :func:`resolve`, which
+
+* rejects any injected name the notebook does not declare (a misspelt ``-p chanels 32``),
+* fills every parameter left at ``None`` from the profile (``smoke``, ``quick``, ``paper``),
+* validates each value and raises ``ValueError`` naming the parameter, the value and what
+  is accepted,
+
+and returns the resolved values plus the ones that differ from the profile (for the
+provenance line under each figure).
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import pde, validate
+from .experiments import PROFILES
+
+
+@dataclass(frozen=True)
+class Param:
+    """A notebook parameter: per-profile defaults, a checker and a one-line description."""
+
+    defaults: dict[str, Any]
+    check: Callable[[str, Any], Any]
+    doc: str
+
+
+def _int_list(minimum: int) -> Callable[[str, Any], list[int]]:
+    def check(name: str, value: Any) -> list[int]:
+        if isinstance(value, (int,)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ValueError(f"{name}={value!r} is not accepted; accepted: a non-empty list of integers >= {minimum}")
+        return [validate.integer(name, v, minimum) for v in value]
+
+    return check
+
+
+def _float_list(lo: float, hi: float) -> Callable[[str, Any], list[float]]:
+    def check(name: str, value: Any) -> list[float]:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ValueError(f"{name}={value!r} is not accepted; accepted: a non-empty list of numbers in [{lo}, {hi}]")
+        return [validate.number(name, v, lo, hi) for v in value]
+
+    return check
+
+
+def _int(minimum: int) -> Callable[[str, Any], int]:
+    return lambda name, v: validate.integer(name, v, minimum)
+
+
+def _choice(*choices: Any) -> Callable[[str, Any], Any]:
+    return lambda name, v: validate.choice(name, v, choices)
+
+
+def _bool(name: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError(f"{name}={v!r} is not accepted; accepted: True or False")
+    return v
+
+
+def _same(value: Any) -> dict[str, Any]:
+    return {p: value for p in PROFILES}
+
+
+_GS_COMMON = {
+    "gamma_preset": Param(_same("published"), _choice(*pde.PRESETS),
+                          "Gray-Scott parameter set: published (γ=0.06268), as_run (γ=0.06258), mitosis"),
+}
+
+_GS_TRAINING = {
+    "epochs": Param({"smoke": 2, "quick": 200, "paper": 4000}, _int(1), "training epochs per model"),
+    "seeds": Param({"smoke": [0], "quick": [0], "paper": [0, 1, 2, 3]}, _int_list(0), "weight/shuffle seeds"),
+    "channels": Param(_same(8), _int(2), "NCA channels C (2 observable: A, B)"),
+    "test_size": Param({"smoke": 64, "quick": 128, "paper": 128}, _choice(64, 128),
+                       "lattice size of the unseen test initial condition"),
+    "test_steps": Param({"smoke": 64, "quick": 2048, "paper": 2048}, _int(1), "steps of the test rollout"),
+    "retrain": Param(_same(False), _bool, "train even if cached or shipped weights exist"),
+}
+
+NOTEBOOKS: dict[str, dict[str, Param]] = {
+    "gray_scott_data": {
+        **_GS_COMMON,
+        "steps": Param({"smoke": 128, "quick": 1024, "paper": 1024}, _int(1), "PDE steps of each trajectory"),
+        "snapshots": Param({"smoke": [0, 64, 128], "quick": [0, 128, 256, 512, 1024],
+                            "paper": [0, 128, 256, 512, 1024]}, _int_list(0), "steps shown as snapshots"),
+        "animation_every": Param({"smoke": 32, "quick": 16, "paper": 8}, _int(1), "steps between animation frames"),
+    },
+    "time_sampling": {
+        **_GS_COMMON,
+        **_GS_TRAINING,
+        "sampling": Param({"smoke": [16, 32], "quick": [4, 16, 32], "paper": [1, 2, 4, 6, 8, 12, 16, 24, 32]},
+                          _int_list(1), "time samplings t (NCA steps between data frames)"),
+        "fig5_t": Param(_same(32), _int(1), "t of the model compared with the PDE in Fig 5 and S4–S6"),
+        "fig5_steps": Param({"smoke": 128, "quick": 4096, "paper": 4096}, _int(1), "steps of Fig 5 and the videos"),
+        "video_every": Param({"smoke": 16, "quick": 4, "paper": 1}, _int(1), "steps between video frames"),
+    },
+    "noise": {
+        **_GS_COMMON,
+        **_GS_TRAINING,
+        "noise_levels": Param({"smoke": [0.0, 0.5], "quick": [0.0, 0.3, 0.8],
+                               "paper": [round(i / 20, 2) for i in range(21)]}, _float_list(0.0, 1.0),
+                              "noise amplitudes ξ of ỹ = (1−ξ)y + ξη"),
+        "t": Param(_same(32), _int(1), "time sampling of the noisy training data"),
+        "window": Param(_same(3), _int(1), "moving-average window (in ξ values) of Fig 6A"),
+    },
+}
+
+
+def declared(notebook: str) -> dict[str, Param]:
+    """The parameters of a notebook (``profile`` excluded)."""
+    validate.choice("notebook", notebook, NOTEBOOKS)
+    return NOTEBOOKS[notebook]
+
+
+def resolve(notebook: str, namespace: dict[str, Any]) -> tuple[types.SimpleNamespace, dict[str, Any]]:
+    """Resolve a notebook's parameters from its global namespace.
+
+    Args:
+        notebook: the notebook's name (a key of :data:`NOTEBOOKS`).
+        namespace: ``globals()`` right after the parameters (and injected-parameters) cells.
+
+    Returns:
+        (resolved parameters as attributes, the parameters that differ from the profile).
+
+    Raises:
+        ValueError: on an unknown profile, an undeclared parameter name, or a bad value.
+    """
+    spec = declared(notebook)
+    profile = namespace.get("profile")
+    validate.choice("profile", profile, PROFILES)
+    known = set(spec) | {"profile"}
+    unknown = sorted(
+        k for k, v in namespace.items()
+        if not k.startswith("_") and k not in known and k not in _IPYTHON_NAMES and not isinstance(v, types.ModuleType)
+    )
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))} for notebook {notebook!r}; "
+            f"accepted: profile, {', '.join(sorted(spec))}"
+        )
+    values: dict[str, Any] = {"profile": profile}
+    changed: dict[str, Any] = {}
+    for name, p in spec.items():
+        given = namespace.get(name)
+        default = p.defaults[profile]
+        value = p.check(name, default if given is None else given)
+        values[name] = value
+        if given is not None and value != p.check(name, default):
+            changed[name] = value
+    return types.SimpleNamespace(**values), changed
+
+
+def table(notebook: str) -> str:
+    """Markdown table of a notebook's parameters with their per-profile defaults."""
+    rows = ["| parameter | smoke | quick | paper | meaning |", "|---|---|---|---|---|"]
+    for name, p in declared(notebook).items():
+        d = p.defaults
+        rows.append(f"| `{name}` | {d['smoke']} | {d['quick']} | {d['paper']} | {p.doc} |")
+    return "\n".join(rows)
+
+
+_IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}

@@ -1,0 +1,56 @@
+"""Provenance lines and claim tables for the book's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from . import __version__
+
+
+@dataclass
+class Claim:
+    """A claim of the paper, the evidence computed in this run, and the verdict.
+
+    ``verdict`` is True (reproduced), False (not reproduced) or None (not testable with
+    these parameters).
+    """
+
+    text: str
+    evidence: str
+    verdict: bool | None
+
+    @property
+    def label(self) -> str:
+        return {True: "✅ reproduced", False: "❌ not reproduced", None: "➖ not tested here"}[self.verdict]
+
+
+def claims_markdown(claims: Sequence[Claim]) -> str:
+    """A Markdown table: claim, what this run measured, verdict."""
+    rows = ["| claim (paper) | this run | verdict |", "|---|---|---|"]
+    for c in claims:
+        rows.append(f"| {c.text} | {c.evidence} | {c.label} |")
+    return "\n".join(rows)
+
+
+def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (), data: str | None = None) -> str:
+    """One line saying how a figure was made.
+
+    Args:
+        profile: the profile the notebook ran with.
+        changed: parameters that differ from the profile's defaults.
+        weights: :class:`~nca_core.experiments.Trained` models used (their source and hash).
+        data: a fingerprint of the data.
+    """
+    parts = [f"profile **{profile}**"]
+    parts.append("parameters as the profile" if not changed else
+                 "changed: " + ", ".join(f"`{k}={v}`" for k, v in changed.items()))
+    parts.append(f"nca_core {__version__}")
+    ws = list(weights)
+    if ws:
+        sources = sorted({w.source for w in ws})
+        hashes = ", ".join(w.weights_hash for w in ws[:6]) + (" …" if len(ws) > 6 else "")
+        parts.append(f"{len(ws)} model(s) ({'/'.join(sources)}; weights {hashes})")
+    if data:
+        parts.append(f"data {data}")
+    return "*Provenance:* " + " · ".join(parts)

@@ -42,6 +42,8 @@ from .optim import nadam_init, nadam_update, normalise
 CHECKPOINT_FORMAT = 1
 #: compile chunks with XLA (True) or as a plain TensorFlow graph (False, for comparison)
 JIT_COMPILE = True
+#: default micro-batch of the gradient evaluation (None on GPUs, where large batches are fast)
+MICRO_BATCH: int | None = None if tf.config.list_physical_devices("GPU") else 8
 
 
 @dataclass(frozen=True)
@@ -226,10 +228,13 @@ class Trainer:
         y: trajectories, frames × trajectories × rows × cols × observable channels.
         checkpoint_dir: folder for the resumable checkpoint (optional). A run that finds a
             checkpoint of the same configuration and data there resumes from it.
+        micro_batch: evaluate each chunk's gradient in micro-batches of this many samples
+            (summed: the same gradient up to rounding). Smaller working sets run faster on a
+            CPU; ``None`` evaluates the chunk at once (better on a GPU).
     """
 
     def __init__(self, nca_config: NCAConfig, train_config: TrainConfig, y: np.ndarray,
-                 checkpoint_dir: str | os.PathLike | None = None):
+                 checkpoint_dir: str | os.PathLike | None = None, micro_batch: int | None = MICRO_BATCH):
         if not isinstance(nca_config, NCAConfig):
             raise ValueError(f"nca_config={nca_config!r} is not accepted; accepted: an NCAConfig")
         if not isinstance(train_config, TrainConfig):
@@ -259,8 +264,11 @@ class Trainer:
         self.dtype = nca_config.dtype
         self.y = y.astype(self.dtype)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        if micro_batch is not None:
+            validate.integer("micro_batch", micro_batch, 1)
+        self.micro_batch = micro_batch
         self.key = config_hash(CHECKPOINT_FORMAT, nca_config.to_dict(), train_config.to_dict(), data_fingerprint(y))
-        self._chunk_fn = self._build_chunk_fn()
+        self._build_chunk_fn()
 
     # ------------------------------------------------------------ data slots
     def _pad(self, a: np.ndarray) -> np.ndarray:
@@ -315,7 +323,8 @@ class Trainer:
                                       maximum_iterations=n_seg)
             return x, reg
 
-        def loss_fn(params, x, y, seed):
+        def loss_fn(params, x, y, seed, denom=None):
+            """Loss of a batch: sum of per-sample distances / denom (default: the batch size)."""
             if tc.data_noise:
                 s1, s2 = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
                 xi = tf.constant(tc.data_noise, dt)
@@ -324,14 +333,16 @@ class Trainer:
             x, reg = rollout(params, x, seed)
             d = x[..., :obs] - y
             per = tf.sqrt(tf.reduce_sum(tf.square(d), axis=[1, 2, 3]) + 1e-20)
-            loss = tf.reduce_mean(per)
+            denom = tf.cast(tf.shape(per)[0], dt) if denom is None else denom
+            loss = tf.reduce_sum(per) / denom
             return loss + tc.state_reg * reg / t, (loss, x)
 
         @tf.function(jit_compile=JIT_COMPILE, reduce_retracing=True)
-        def grads_fn(params, x, y, seed):
+        def grads_fn(params, x, y, seed, denom=None):
+            """Rollout, loss and gradient of one (micro-)batch as one XLA function."""
             with tf.GradientTape() as tape:
                 tape.watch(params)
-                total, (loss, x_out) = loss_fn(params, x, y, seed)
+                total, (loss, x_out) = loss_fn(params, x, y, seed, denom)
             grads = tape.gradient(total, params)
             return grads, loss, x_out, tf.reduce_max(tf.abs(x_out))
 
@@ -341,45 +352,52 @@ class Trainer:
                 grads = normalise(grads)
             return nadam_update(params, grads, opt, tc.lr)
 
-        @tf.function(jit_compile=JIT_COMPILE, reduce_retracing=True)
-        def chunk_fn(params, opt, x, y, seed):
-            grads, loss, x_out, xmax = grads_fn(params, x, y, seed)
-            params, opt = update_fn(params, opt, grads)
-            return params, opt, loss, x_out, xmax
-
         self._grads_fn, self._update_fn = grads_fn, update_fn
         self.loss_fn = loss_fn
-        return chunk_fn
+
+    def _chunk_grads(self, params, x, y, seed):
+        """Gradient of a chunk, summed over micro-batches of ``micro_batch`` samples when set."""
+        n, m = int(x.shape[0]), self.micro_batch
+        if not m or n <= m or n % m:
+            return self._grads_fn(params, x, y, seed)
+        denom = tf.constant(n, self.dtype)
+        grads, loss, outs, xmax = None, 0.0, [], 0.0
+        for i in range(n // m):
+            g, li, xo, xm = self._grads_fn(params, x[i * m:(i + 1) * m], y[i * m:(i + 1) * m],
+                                           tf.random.experimental.stateless_fold_in(seed, i), denom)
+            grads = g if grads is None else [a + b for a, b in zip(grads, g)]
+            loss, xmax = loss + li, tf.maximum(xmax, xm)
+            outs.append(xo)
+        return grads, loss, tf.concat(outs, 0), xmax
 
     # ---------------------------------------------------------------- epoch
     def _epoch(self, st: dict[str, Any], epoch: int) -> tuple[float, float]:
         tc, R = self.tc, self.R
-        X = tf.constant(st["X"])
-        Y = tf.constant(st["Y"])
+        X, Y = st["X"], st["Y"]
         params = [tf.constant(st["params"][k]) for k in PARAM_NAMES]
         opt = {k: tf.constant(v) for k, v in st["opt"].items()}
         if tc.chunk_size is None:
             order = np.arange(self.n_samples)
         else:
             order = np.random.default_rng([tc.seed, epoch]).permutation(self.n_samples)
-        out = X
+        out = X.copy()
         losses, xmax, acc = [], 0.0, None
         for c in range(self.n_chunks):
-            idx = tf.constant(order[c * self.chunk:(c + 1) * self.chunk])
+            idx = order[c * self.chunk:(c + 1) * self.chunk]
             seed = tf.constant([tc.seed, epoch * 4096 + c], tf.int64)
-            xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
+            xb, yb = tf.constant(X[idx]), tf.constant(Y[idx])
+            grads, loss, x_out, xm = self._chunk_grads(params, xb, yb, seed)
             if tc.accumulate:
-                grads, loss, x_out, xm = self._grads_fn(params, xb, yb, seed)
                 acc = grads if acc is None else [a + g for a, g in zip(acc, grads)]
             else:
-                params, opt, loss, x_out, xm = self._chunk_fn(params, opt, xb, yb, seed)
-            out = tf.tensor_scatter_nd_update(out, idx[:, None], x_out)
+                params, opt = self._update_fn(params, opt, grads)
+            out[idx] = x_out.numpy()
             losses.append(float(loss))
             xmax = max(xmax, float(xm))
         if tc.accumulate:
             params, opt = self._update_fn(params, opt, acc)
         # propagate: slot m+1 <- output of slot m; slot 0 keeps the initial condition
-        newX = np.concatenate([st["X0"], out.numpy()[:-R]], axis=0)
+        newX = np.concatenate([st["X0"], out[:-R]], axis=0)
         for r in range(tc.reinit):
             newX[R + r::R] = self._pad(self.y[1:-1, r])
         st["X"] = newX

@@ -1,0 +1,101 @@
+"""Results cache, shipped weights, notebook parameters and the nca-book command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nca_core import experiments, params
+from nca_core.cli import main as cli_main
+from nca_core.gray_scott import job
+
+
+@pytest.fixture()
+def dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("NCA_WEIGHTS_DIR", str(tmp_path / "weights"))
+    return tmp_path
+
+
+def small_job(seed=0):
+    # the paper's Gray-Scott run, cut to 1 epoch at t=32 (2 chunks of 64)
+    return job(t=32, seed=seed, epochs=1)
+
+
+def test_second_run_trains_nothing(dirs, monkeypatch):
+    first = experiments.train_or_load(small_job(), progress=False)
+    assert first.source == "trained"
+    calls = []
+    monkeypatch.setattr(experiments.Trainer, "fit", lambda *a, **k: calls.append(1))
+    second = experiments.train_or_load(small_job(), progress=False)
+    assert second.source == "cache" and calls == []
+    for k in first.result.params:
+        np.testing.assert_array_equal(first.result.params[k], second.result.params[k])
+
+
+def test_truncated_cache_file_is_detected_and_recomputed(dirs):
+    first = experiments.train_or_load(small_job(), progress=False)
+    w = first.path / "weights.npz"
+    w.write_bytes(w.read_bytes()[:50])  # truncated
+    again = experiments.train_or_load(small_job(), progress=False)
+    assert again.source == "trained"
+    for k in first.result.params:
+        np.testing.assert_array_equal(first.result.params[k], again.result.params[k])
+
+
+def test_shipped_weights_are_used_and_retrain_ignores_them(dirs):
+    tr = experiments.train_or_load(small_job(), progress=False)
+    (dest,) = experiments.ship([tr])
+    assert dest.parent == dirs / "weights"
+    import shutil
+
+    shutil.rmtree(dirs / "results")
+    found = experiments.train_or_load(small_job(), progress=False)
+    assert found.source == "shipped"
+    assert experiments.train_or_load(small_job(), retrain=True, progress=False).source == "trained"
+
+
+def test_different_configuration_different_key():
+    assert small_job(0).key != small_job(1).key
+    assert job(t=16, seed=0, epochs=1).key != small_job(0).key
+    assert job(t=32, seed=0, epochs=1, noise=0.1).key != small_job(0).key
+    assert small_job(0).key == small_job(0).key
+
+
+def test_resolve_fills_profile_defaults_and_reports_changes():
+    P, changed = params.resolve("time_sampling", {"profile": "quick", "sampling": [4, 32], "seeds": None,
+                                                  "In": [], "np": np})
+    assert P.sampling == [4, 32] and P.epochs == params.NOTEBOOKS["time_sampling"]["epochs"].defaults["quick"]
+    assert changed == {"sampling": [4, 32]}
+
+
+@pytest.mark.parametrize(
+    "ns,needle",
+    [({"profile": "fast"}, "profile"),
+     ({"profile": "smoke", "sampling": [0, 32]}, "sampling"),
+     ({"profile": "smoke", "chanels": 32}, "chanels"),
+     ({"profile": "smoke", "epochs": -3}, "epochs"),
+     ({"profile": "smoke", "retrain": "yes"}, "retrain")],
+)
+def test_resolve_rejects_bad_parameters(ns, needle):
+    with pytest.raises(ValueError, match=needle):
+        params.resolve("time_sampling", ns)
+
+
+def test_noise_level_outside_unit_interval_is_rejected():
+    with pytest.raises(ValueError, match="noise_levels"):
+        params.resolve("noise", {"profile": "smoke", "noise_levels": [0.1, 1.5]})
+
+
+def test_cli_rejects_unknown_parameter_before_running(capsys):
+    assert cli_main(["run", "time_sampling", "--profile", "smoke", "-p", "chanels", "32"]) == 2
+    assert "chanels" in capsys.readouterr().err
+    assert cli_main(["run", "nosuch", "--profile", "smoke"]) == 2
+    assert cli_main(["run", "noise", "--profile", "smoke", "-p", "noise_levels", "[2.0]"]) == 2
+    assert "noise_levels" in capsys.readouterr().err
+
+
+def test_parameter_table_lists_every_parameter():
+    text = params.table("noise")
+    for name in params.declared("noise"):
+        assert f"`{name}`" in text

@@ -42,22 +42,22 @@ def _repo_root() -> Path | None:
     return here if (here / "pyproject.toml").exists() else None
 
 
+def _location(env: str, name: str) -> Path:
+    value = os.environ.get(env)
+    if value:
+        return Path(value)
+    root = _repo_root()
+    return root / name if root else Path.home() / ".cache" / "nca_core" / name
+
+
 def results_dir() -> Path:
     """Root of the results cache: ``$NCA_RESULTS_DIR``, else ``<repo>/results``."""
-    env = os.environ.get("NCA_RESULTS_DIR")
-    if env:
-        return Path(env)
-    root = _repo_root()
-    return root / "results" if root else Path.home() / ".cache" / "nca_core" / "results"
+    return _location("NCA_RESULTS_DIR", "results")
 
 
 def weights_dir() -> Path:
     """Root of the shipped weights: ``$NCA_WEIGHTS_DIR``, else ``<repo>/weights``."""
-    env = os.environ.get("NCA_WEIGHTS_DIR")
-    if env:
-        return Path(env)
-    root = _repo_root()
-    return root / "weights" if root else Path.home() / ".cache" / "nca_core" / "weights"
+    return _location("NCA_WEIGHTS_DIR", "weights")
 
 
 # ---------------------------------------------------------------------- data

@@ -51,29 +51,9 @@ def fig4(r: SamplingResults):
     ax.legend(fontsize=8)
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(next(iter(r.test.values())).snapshots)
-    first = r.test[ts[0]]
-    for j, (img, lab) in enumerate([(None, "test IC"), (r.pde_final[..., 1], f"PDE, n={n}")]):
-        a = fig.add_subplot(gs[0, max(len(ts), 3) - 1 + j])
-        if img is None:
-            from .pde import test_ic
-
-            img = test_ic(r.pde_final.shape[0])[..., 1]
-        a.imshow(img, cmap="magma", vmin=0, vmax=1)
-        a.set_title(("B  " if j == 0 else "") + lab, fontsize=9, loc="left")
-        a.set_xticks([])
-        a.set_yticks([])
+    _ic_and_pde(fig, gs, max(len(ts), 3) - 1, r.pde_final, n)
     for j, t in enumerate(ts):
-        a = fig.add_subplot(gs[1, j])
-        snap = r.test[t].snapshots.get(n, (None, None))[0]
-        if snap is None:
-            a.text(0.5, 0.5, f"diverged\nn={r.test[t].diverged_at}", ha="center", va="center", color="crimson",
-                   transform=a.transAxes)
-        else:
-            a.imshow(snap[..., 1], cmap="magma", vmin=0, vmax=1)
-        a.set_title(("C  " if j == 0 else "") + f"NCA t={t}", fontsize=9, loc="left")
-        a.set_xticks([])
-        a.set_yticks([])
-    del first
+        _nca_panel(fig.add_subplot(gs[1, j]), r.test[t], n, ("C  " if j == 0 else "") + f"NCA t={t}")
     fig.tight_layout()
     save_figure(fig, "fig4_time_sampling")
     return fig
@@ -107,8 +87,6 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     """A: test loss against ξ with a moving average ± std; B: test IC and PDE; C: NCA states for several ξ."""
     import matplotlib.pyplot as plt
 
-    from .pde import test_ic
-
     xs = [xi for xi in r.levels for _ in r.seeds]
     ys = [r.test[(xi, s)].test_loss for xi in r.levels for s in r.seeds]
     show = show or _spread(r.levels, 5)
@@ -127,26 +105,10 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     ax.set_ylabel("test loss")
     ax.legend(fontsize=8)
     ax.set_title("A", loc="left", fontweight="bold")
-    n = r.test[(r.levels[0], r.seeds[0])].snapshots
-    n = max(n)
-    for j, (img, lab) in enumerate([(test_ic(r.pde_final.shape[0])[..., 1], "test IC"),
-                                    (r.pde_final[..., 1], f"PDE, n={n}")]):
-        a = fig.add_subplot(gs[0, ncol - 1 + j])
-        a.imshow(img, cmap="magma", vmin=0, vmax=1)
-        a.set_title(("B  " if j == 0 else "") + lab, fontsize=9, loc="left")
-        a.set_xticks([])
-        a.set_yticks([])
+    n = max(r.test[(r.levels[0], r.seeds[0])].snapshots)
+    _ic_and_pde(fig, gs, ncol - 1, r.pde_final, n)
     for j, xi in enumerate(show):
-        a = fig.add_subplot(gs[1, j])
-        c = r.test[(xi, r.seeds[0])]
-        snap = c.snapshots[n][0]
-        if snap is None:
-            a.text(0.5, 0.5, "diverged", ha="center", va="center", color="crimson", transform=a.transAxes)
-        else:
-            a.imshow(snap[..., 1], cmap="magma", vmin=0, vmax=1)
-        a.set_title(("C  " if j == 0 else "") + f"NCA ξ={xi:g}", fontsize=9, loc="left")
-        a.set_xticks([])
-        a.set_yticks([])
+        _nca_panel(fig.add_subplot(gs[1, j]), r.test[(xi, r.seeds[0])], n, ("C  " if j == 0 else "") + f"NCA ξ={xi:g}")
     fig.tight_layout()
     save_figure(fig, "fig6_noise")
     return fig
@@ -167,6 +129,31 @@ def loss_curves(models: dict, title: str, name: str):
     fig.tight_layout()
     save_figure(fig, name)
     return fig
+
+
+def _nca_panel(a, c: Comparison, n: int, title: str) -> None:
+    """One NCA state (channel B) at step n, or a note that the rollout diverged."""
+    snap = c.snapshots.get(n, (None, None))[0]
+    if snap is None:
+        a.text(0.5, 0.5, f"diverged\nn={c.diverged_at}", ha="center", va="center", color="crimson",
+               transform=a.transAxes)
+    else:
+        a.imshow(snap[..., 1], cmap="magma", vmin=0, vmax=1)
+    a.set_title(title, fontsize=9, loc="left")
+    a.set_xticks([])
+    a.set_yticks([])
+
+
+def _ic_and_pde(fig, gs, col: int, pde_final: np.ndarray, n: int) -> None:
+    """Panel B of Figs 4 and 6: the test initial condition and the PDE at step n (channel B)."""
+    from .pde import test_ic
+
+    for j, (img, lab) in enumerate([(test_ic(pde_final.shape[0])[..., 1], "test IC"), (pde_final[..., 1], f"PDE, n={n}")]):
+        a = fig.add_subplot(gs[0, col + j])
+        a.imshow(img, cmap="magma", vmin=0, vmax=1)
+        a.set_title(("B  " if j == 0 else "") + lab, fontsize=9, loc="left")
+        a.set_xticks([])
+        a.set_yticks([])
 
 
 def _spread(values: list[float], k: int) -> list[float]:

@@ -19,6 +19,8 @@ import types
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import yaml
+
 from . import pde, validate
 from .experiments import PROFILES
 
@@ -32,8 +34,19 @@ class Param:
     doc: str
 
 
+def _parsed(value: Any) -> Any:
+    """Values given on a command line arrive as text (papermill ``-p sampling "[4, 32]"``): parse as YAML."""
+    if isinstance(value, str):
+        try:
+            return yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+    return value
+
+
 def _int_list(minimum: int) -> Callable[[str, Any], list[int]]:
     def check(name: str, value: Any) -> list[int]:
+        value = _parsed(value)
         if isinstance(value, (int,)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, (list, tuple)) or not value:
@@ -45,6 +58,7 @@ def _int_list(minimum: int) -> Callable[[str, Any], list[int]]:
 
 def _float_list(lo: float, hi: float) -> Callable[[str, Any], list[float]]:
     def check(name: str, value: Any) -> list[float]:
+        value = _parsed(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, (list, tuple)) or not value:
@@ -55,7 +69,7 @@ def _float_list(lo: float, hi: float) -> Callable[[str, Any], list[float]]:
 
 
 def _int(minimum: int) -> Callable[[str, Any], int]:
-    return lambda name, v: validate.integer(name, v, minimum)
+    return lambda name, v: validate.integer(name, _parsed(v), minimum)
 
 
 def _choice(*choices: Any) -> Callable[[str, Any], Any]:
@@ -63,6 +77,7 @@ def _choice(*choices: Any) -> Callable[[str, Any], Any]:
 
 
 def _bool(name: str, v: Any) -> bool:
+    v = _parsed(v)
     if not isinstance(v, bool):
         raise ValueError(f"{name}={v!r} is not accepted; accepted: True or False")
     return v

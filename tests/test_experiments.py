@@ -75,11 +75,18 @@ def test_resolve_fills_profile_defaults_and_reports_changes():
      ({"profile": "smoke", "sampling": [0, 32]}, "sampling"),
      ({"profile": "smoke", "chanels": 32}, "chanels"),
      ({"profile": "smoke", "epochs": -3}, "epochs"),
-     ({"profile": "smoke", "retrain": "yes"}, "retrain")],
+     ({"profile": "smoke", "retrain": "maybe"}, "retrain")],
 )
 def test_resolve_rejects_bad_parameters(ns, needle):
     with pytest.raises(ValueError, match=needle):
         params.resolve("time_sampling", ns)
+
+
+def test_command_line_text_values_are_parsed():
+    # papermill -p sampling "[4, 32]" -p retrain true injects strings
+    P, changed = params.resolve("time_sampling", {"profile": "smoke", "sampling": "[4, 32]", "retrain": "true",
+                                                  "epochs": "3"})
+    assert P.sampling == [4, 32] and P.retrain is True and P.epochs == 3
 
 
 def test_noise_level_outside_unit_interval_is_rejected():

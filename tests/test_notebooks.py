@@ -25,8 +25,8 @@ FIGURES = {
                       "S4_pde.mp4", "S5_nca.mp4", "S6_difference.mp4"],
     "noise": ["fig6_noise.png"],
 }
-# time_sampling runs with the exact override of the README example
-OVERRIDES = {"time_sampling": {"sampling": [4, 32]}}
+# time_sampling runs with the override as papermill's command line passes it: as text
+OVERRIDES = {"time_sampling": {"sampling": "[4, 32]"}}
 
 
 @pytest.fixture(scope="session")

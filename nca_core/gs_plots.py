@@ -35,7 +35,7 @@ def fig4(r: SamplingResults):
     ax = fig.add_subplot(gs[0, : max(len(ts), 3) - 1])
     tr = np.array([[r.train_loss[(t, s)] for s in r.seeds] for t in ts])
     ax.errorbar(ts, np.nanmean(tr, 1), yerr=np.nanstd(tr, 1), marker="o", capsize=3,
-                label=f"train (min over epochs; mean ± std of {len(r.seeds)} seed(s))")
+                label=f"train (min over epochs after burn-in; mean ± std of {len(r.seeds)} seed(s))")
     test = np.array([r.test[t].test_loss for t in ts])
     ax.plot(ts, test, marker="s", label="test (unseen IC, best seed)")
     for t, v in zip(ts, test):

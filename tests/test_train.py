@@ -245,3 +245,10 @@ def test_micro_batches_give_the_chunk_gradient():
     np.testing.assert_allclose(xa.numpy(), xb.numpy(), atol=1e-6)
     for u, v in zip(ga, gb):
         np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_reported_train_loss_skips_the_burn_in():
+    loss = np.array([1.0, 9.0, 5.0, 3.0, np.nan, 4.0])
+    res = TrainResult(NCAConfig(**HEAT_NCA), TrainConfig(t=2, epochs=6, select_after=0.34), {}, {}, loss, 3, 3.0)
+    assert res.min_loss == 1.0  # epoch 0: the untrained identity map
+    assert res.train_loss == 3.0  # minimum over epochs >= ceil(0.34 * 6) = 3, NaN ignored

@@ -29,7 +29,7 @@ from . import params as nbparams
 from .experiments import PROFILES
 
 #: the notebooks of the book, in reading order
-NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise")
+NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise", "morphing_task")
 
 
 def repo_root() -> Path:

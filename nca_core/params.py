@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import yaml
 
-from . import pde, validate
+from . import data, pde, validate
 from .experiments import PROFILES
 
 
@@ -83,6 +83,17 @@ def _bool(name: str, v: Any) -> bool:
     return v
 
 
+def _emoji_names(name: str, value: Any) -> list[str]:
+    value = _parsed(value)
+    accepted = f"a list of at least 2 emoji names from {', '.join(sorted(data.EMOJI))}"
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise ValueError(f"{name}={value!r} is not accepted; accepted: {accepted}")
+    for v in value:
+        if v not in data.EMOJI:
+            raise ValueError(f"{name}={value!r} is not accepted ({v!r} is unknown); accepted: {accepted}")
+    return list(value)
+
+
 def _same(value: Any) -> dict[str, Any]:
     return {p: value for p in PROFILES}
 
@@ -128,6 +139,27 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
         "t": Param(_same(32), _int(1), "time sampling of the noisy training data"),
         "window": Param(_same(3), _int(1), "moving-average window (in ξ values) of Fig 6A"),
     },
+    "morphing_task": {
+        "names": Param(_same(list(data.MORPH_SEQUENCE)), _emoji_names, "emoji of the morph sequence, in order"),
+        "pad": Param(_same(10), _int(0), "zero padding (cells) around the 60×60 images"),
+        "copies": Param(_same(8), _int(1), "randomly shifted copies (trajectories R)"),
+        "max_shift": Param(_same(10), _int(0), "shifts are drawn from [−max_shift, max_shift − 1]; at most pad"),
+        "seed": Param(_same(0), _int(0), "seed of the shifts and of the noise sample"),
+        "input_noise": Param(_same([1e-3, 0.05, 0.2]), _float_list(0.0, 1.0),
+                              "input-noise amplitudes a of x ← (1−a)x + a·U(0,1) shown"),
+    },
+}
+
+
+def _shift_within_pad(values: dict[str, Any]) -> None:
+    if values["max_shift"] > values["pad"]:
+        raise ValueError(f"max_shift={values['max_shift']!r} is not accepted; accepted: an integer in "
+                         f"[0, pad={values['pad']}] (a larger shift wraps the image across the lattice boundary)")
+
+
+#: checks that involve several parameters of a notebook, run after each value is validated
+CONSTRAINTS: dict[str, tuple[Callable[[dict[str, Any]], None], ...]] = {
+    "morphing_task": (_shift_within_pad,),
 }
 
 
@@ -172,6 +204,8 @@ def resolve(notebook: str, namespace: dict[str, Any]) -> tuple[types.SimpleNames
         values[name] = value
         if given is not None and value != p.check(name, default):
             changed[name] = value
+    for constraint in CONSTRAINTS.get(notebook, ()):
+        constraint(values)
     return types.SimpleNamespace(**values), changed
 
 

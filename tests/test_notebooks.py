@@ -24,6 +24,7 @@ FIGURES = {
     "time_sampling": ["fig4_time_sampling.png", "fig4_loss_curves.png", "fig5_pde_vs_nca.png",
                       "S4_pde.mp4", "S5_nca.mp4", "S6_difference.mp4"],
     "noise": ["fig6_noise.png"],
+    "morphing_task": ["fig7_sequence.png", "fig7_lattice.png", "fig7_shifted_copies.png", "fig7_input_noise.png"],
 }
 # time_sampling runs with the override as papermill's command line passes it: as text
 OVERRIDES = {"time_sampling": {"sampling": "[4, 32]"}}
@@ -91,7 +92,8 @@ def test_source_notebooks_are_clean_and_parameterised():
     [("time_sampling", {"profile": "fast"}, "profile"),
      ("time_sampling", {"profile": "smoke", "sampling": [0]}, "sampling"),
      ("noise", {"profile": "smoke", "noise_levels": [1.5]}, "noise_levels"),
-     ("noise", {"profile": "smoke", "chanels": 32}, "chanels")],
+     ("noise", {"profile": "smoke", "chanels": 32}, "chanels"),
+     ("morphing_task", {"profile": "smoke", "pad": 5, "max_shift": 8}, "max_shift")],
 )
 def test_bad_parameters_fail_at_once_naming_them(tmp_path, name, params, needle):
     with pytest.raises(pm.PapermillExecutionError) as err:

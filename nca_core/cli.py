@@ -104,7 +104,7 @@ def train_one(args: argparse.Namespace) -> None:
     from . import gray_scott
     from .experiments import ship, train_or_load
 
-    job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise)
+    job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise, args.lr)
     tr = train_or_load(job, retrain=args.retrain, progress=True)
     print(f"{job.label}: {tr.source} {tr.path} min loss {tr.result.min_loss:.4g} "
           f"diverged={tr.result.diverged} ({tr.result.seconds:.0f} s)")
@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--epochs", type=int, default=4000)
     t.add_argument("--channels", type=int, default=8)
     t.add_argument("--noise", type=float, default=0.0)
+    t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--preset", default="published")
     t.add_argument("--retrain", action="store_true")
     t.add_argument("--ship", action="store_true", help="copy the model into weights/ (to commit)")

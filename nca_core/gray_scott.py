@@ -19,12 +19,13 @@ from .report import Claim
 from .train import TrainConfig, data_fingerprint
 
 
-def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "published", noise: float = 0.0) -> Job:
-    """The paper's PDE training run (Fig 4/6 settings) for one (t, seed, ξ)."""
+def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "published", noise: float = 0.0,
+        lr: float = 1e-3) -> Job:
+    """The paper's PDE training run (Fig 4/6 settings) for one (t, seed, ξ); ``lr`` 1e-3 as the paper."""
     label = f"t={t} seed={seed}" + (f" ξ={noise:g}" if noise else "")
     return Job(
         nca=NCAConfig.gray_scott(channels=channels),
-        train=TrainConfig.gray_scott(t=t, epochs=epochs, seed=seed, data_noise=float(noise)),
+        train=TrainConfig.gray_scott(t=t, epochs=epochs, seed=seed, data_noise=float(noise), lr=float(lr)),
         data=gray_scott_spec(t, 1024, preset),
         label=label,
     )
@@ -70,7 +71,7 @@ class SamplingResults:
 
 def run_time_sampling(P: SimpleNamespace, progress: bool = True) -> SamplingResults:
     """Train or load the t × seed grid, then test the best seed of each t on the unseen IC."""
-    jobs = [job(t, s, P.epochs, P.channels, P.gamma_preset) for t in P.sampling for s in P.seeds]
+    jobs = [job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr) for t in P.sampling for s in P.seeds]
     trained = sweep(jobs, retrain=P.retrain, progress=progress, desc="Fig 4 models")
     models = {(t, s): tr for (t, s), tr in zip([(t, s) for t in P.sampling for s in P.seeds], trained)}
     train_loss = {k: tr.result.train_loss for k, tr in models.items()}
@@ -169,7 +170,7 @@ class NoiseResults:
 
 def run_noise(P: SimpleNamespace, progress: bool = True) -> NoiseResults:
     keys = [(xi, s) for xi in P.noise_levels for s in P.seeds]
-    trained = sweep([job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi) for xi, s in keys],
+    trained = sweep([job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr) for xi, s in keys],
                     retrain=P.retrain, progress=progress, desc="Fig 6 models")
     models = dict(zip(keys, trained))
     params = pde.preset(P.gamma_preset)

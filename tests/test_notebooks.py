@@ -1,16 +1,7 @@
-"""Every notebook runs under papermill at profile=smoke; the book builds from them; a browser opens it.
-
-The executed smoke notebooks are produced once per session (fixture ``smoke_book``) in a
-temporary copy of the book, with a temporary results cache, so nothing in the repository
-is touched.
-"""
+"""Every notebook runs under papermill at profile=smoke (fixture ``smoke_book`` in conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import papermill as pm
@@ -26,35 +17,6 @@ FIGURES = {
     "noise": ["fig6_noise.png"],
     "morphing_task": ["fig7_sequence.png", "fig7_lattice.png", "fig7_shifted_copies.png", "fig7_input_noise.png"],
 }
-# time_sampling runs with the override as papermill's command line passes it: as text
-OVERRIDES = {"time_sampling": {"sampling": "[4, 32]"}}
-
-
-@pytest.fixture(scope="session")
-def smoke_book(tmp_path_factory):
-    root = tmp_path_factory.mktemp("book")
-    for f in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / f, root / f)
-    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("_executed"))
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    out = root / "book" / "_executed"
-    out.mkdir()
-    env = {"NCA_RESULTS_DIR": str(root / "results"), "NCA_WEIGHTS_DIR": str(root / "no-weights"),
-           "NCA_FIGURE_DIR": str(out / "figures"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        for name in NOTEBOOKS:
-            pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
-                                parameters={"profile": "smoke", **OVERRIDES.get(name, {})}, cwd=str(out),
-                                kernel_name="python3", progress_bar=False)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return root
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -103,65 +65,3 @@ def test_bad_parameters_fail_at_once_naming_them(tmp_path, name, params, needle)
     assert "ValueError" in str(err.value)
 
 
-def _chromium() -> tuple[str, str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not (browser and driver):
-        # the test set-up installs Debian's chromium where it is missing (CI runs as root)
-        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], check=True,
-                       capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        browser = shutil.which("chromium") or shutil.which("chromium-browser")
-        driver = shutil.which("chromedriver")
-    return browser, driver
-
-
-@pytest.fixture(scope="session")
-def built_book(smoke_book):
-    exe = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run([str(exe), "build", str(smoke_book), "--warningiserror", "--keep-going", "--all"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return smoke_book / "_build" / "html"
-
-
-def test_book_builds_with_warnings_as_errors(built_book):
-    for page in ("book/intro.html", "book/model.html", *(f"book/_executed/{n}.html" for n in NOTEBOOKS)):
-        assert (built_book / page).exists(), page
-    html = (built_book / "book" / "_executed" / "time_sampling.html").read_text()
-    assert "Fig. " in html  # numbered, captioned figures
-    assert "(Paper Fig 4.)" in html and "<video" in html
-
-
-def test_built_page_in_headless_chromium(built_book):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    browser, driver = _chromium()
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--allow-file-access-from-files"):
-        opts.add_argument(arg)
-    d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
-    try:
-        d.set_page_load_timeout(60)
-        d.get((built_book / "book" / "_executed" / "gray_scott_data.html").as_uri())
-        imgs = d.execute_script("return Array.from(document.images).filter(i => i.src.includes('.png'))"
-                                ".map(i => [i.src, i.complete && i.naturalWidth > 0]);")
-        assert imgs and all(ok for _, ok in imgs), imgs
-        # matplotlib's jshtml animation: a slider and play buttons
-        assert d.execute_script("return document.querySelectorAll('input[type=range]').length") >= 1
-        assert d.execute_script("return document.querySelectorAll('.anim-buttons button, .anim-controls button')"
-                                ".length") >= 3
-        d.get((built_book / "book" / "model.html").as_uri())
-        import time
-
-        for _ in range(60):  # MathJax typesets asynchronously
-            n = d.execute_script("return document.querySelectorAll('mjx-container').length")
-            if n:
-                break
-            time.sleep(0.5)
-        assert n > 3, "MathJax did not typeset the equations"
-    finally:
-        d.quit()

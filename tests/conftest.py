@@ -1,0 +1,71 @@
+"""Shared fixtures: the notebooks executed once at profile=smoke in a temporary copy of the book, and its build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+from nca_core.cli import NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parents[1]
+# time_sampling runs with the override as papermill's command line passes it: as text
+OVERRIDES = {"time_sampling": {"sampling": "[4, 32]"}}
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("book")
+    for f in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / f, root / f)
+    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("_executed"))
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    out = root / "book" / "_executed"
+    out.mkdir()
+    env = {"NCA_RESULTS_DIR": str(root / "results"), "NCA_WEIGHTS_DIR": str(root / "no-weights"),
+           "NCA_FIGURE_DIR": str(out / "figures"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        for name in NOTEBOOKS:
+            pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
+                                parameters={"profile": "smoke", **OVERRIDES.get(name, {})}, cwd=str(out),
+                                kernel_name="python3", progress_bar=False)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return root
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[str, str]:
+    """Paths of Debian's chromium and chromedriver."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (browser and driver):
+        # the test set-up installs Debian's chromium where it is missing (CI runs as root)
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], check=True,
+                       capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        browser = shutil.which("chromium") or shutil.which("chromium-browser")
+        driver = shutil.which("chromedriver")
+    return browser, driver
+
+
+@pytest.fixture(scope="session")
+def built_book(smoke_book):
+    exe = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(exe), "build", str(smoke_book), "--warningiserror", "--keep-going", "--all"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return smoke_book / "_build" / "html"
+
+

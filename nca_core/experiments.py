@@ -69,12 +69,33 @@ def gray_scott_spec(t: int, steps: int = 1024, preset: str = "published") -> dic
     return {"kind": "gray_scott", "t": int(t), "steps": int(steps), "preset": preset}
 
 
+def emoji_spec(names: Sequence[str] = ("alien", "microbe", "rooster", "rooster"), copies: int = 8, pad: int = 10,
+               max_shift: int = 10, seed: int = 0, premultiply: bool = False) -> dict[str, Any]:
+    """Data specification of the emoji morphing sequence, shift augmentation variant (a) (Figs 8–9)."""
+    from . import data
+
+    for n in names:
+        validate.choice("names", n, data.EMOJI)
+    validate.integer("copies", copies, 1)
+    validate.integer("pad", pad, 0)
+    validate.integer("max_shift", max_shift, 0)
+    validate.integer("seed", seed, 0)
+    return {"kind": "emoji", "names": list(names), "copies": int(copies), "pad": int(pad),
+            "max_shift": int(max_shift), "seed": int(seed), "premultiply": bool(premultiply)}
+
+
 def build_data(spec: dict[str, Any]) -> np.ndarray:
     """The training data ``y[T, R, H, W, c]`` described by ``spec``."""
     kind = spec.get("kind")
     if kind == "gray_scott":
         return pde.training_trajectories(spec["t"], spec["steps"], pde.preset(spec["preset"]))
-    raise ValueError(f"spec kind={kind!r} is not accepted; accepted: 'gray_scott'")
+    if kind == "emoji":
+        from . import data
+
+        y, _ = data.emoji_trajectories(spec["names"], spec["copies"], spec["pad"], spec["max_shift"], spec["seed"],
+                                       spec["premultiply"])
+        return y
+    raise ValueError(f"spec kind={kind!r} is not accepted; accepted: 'gray_scott', 'emoji'")
 
 
 # ---------------------------------------------------------------------- jobs

@@ -106,3 +106,15 @@ def test_parameter_table_lists_every_parameter():
     text = params.table("noise")
     for name in params.declared("noise"):
         assert f"`{name}`" in text
+
+
+def test_emoji_data_spec_builds_the_morph_trajectories():
+    spec = experiments.emoji_spec(copies=3, seed=1)
+    y = experiments.build_data(spec)
+    assert y.shape == (4, 3, 80, 80, 4)
+    np.testing.assert_array_equal(y[2], y[3])  # rooster twice: the last transition is a fixed point
+    assert experiments.build_data(spec).tobytes() == y.tobytes()  # seeded
+    with pytest.raises(ValueError, match="names"):
+        experiments.emoji_spec(names=("alien", "lizard"))
+    with pytest.raises(ValueError, match="kind"):
+        experiments.build_data({"kind": "weather"})

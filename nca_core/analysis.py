@@ -154,3 +154,23 @@ def pattern_statistics(state: np.ndarray) -> dict[str, float]:
     mean_k = float(np.sum(k[band] * f[band]) / max(np.sum(f[band]), 1e-30))
     wavelength = float(1.0 / mean_k) if contrast > 1e-3 and mean_k > 0 else float("nan")
     return {"coverage": float(np.mean(b > 0.1)), "contrast": contrast, "wavelength": wavelength}
+
+
+def invasion(state: np.ndarray, ic: np.ndarray, margin: int = 6, threshold: float = 0.1) -> float:
+    """Fraction of the initially empty region that the pattern has invaded.
+
+    The region is every cell whose initial B is 0 and that lies more than ``margin`` cells
+    (Chebyshev distance, periodic) from any cell with initial B > 0.5; the function returns
+    the fraction of those cells with B > ``threshold`` in ``state``. The Gray-Scott maze
+    grows into such regions; a model that only preserves or smooths its initial condition
+    leaves them empty.
+    """
+    seed = np.asarray(ic[..., 1]) > 0.5
+    near = seed.copy()
+    for dy in range(-margin, margin + 1):
+        for dx in range(-margin, margin + 1):
+            near |= np.roll(np.roll(seed, dy, 0), dx, 1)
+    region = (~near) & (np.asarray(ic[..., 1]) < 0.5)
+    if not region.any():
+        return float("nan")
+    return float(np.mean(np.asarray(state[..., 1])[region] > threshold))

@@ -7,7 +7,7 @@ import pytest
 
 from nca_core import gray_scott as gs
 from nca_core import pde
-from nca_core.analysis import compare_to_pde, moving_average, pattern_statistics
+from nca_core.analysis import compare_to_pde, invasion, moving_average, pattern_statistics
 from nca_core.model import NCA, NCAConfig, init_params
 
 
@@ -54,3 +54,10 @@ def test_fig3_claims_hold_for_the_training_data():
     traj = pde.solve(pde.training_ics(), 1024, every=64)
     claims = gs.fig3_claims(traj, list(range(0, 1025, 64)))
     assert [c.verdict for c in claims] == [True, True]
+
+
+def test_invasion_tells_growing_from_frozen_patterns():
+    ic = pde.test_ic(128)
+    grown = pde.solve(ic, 2048, every=2048)[-1]
+    assert invasion(grown, ic) > 0.3  # the PDE maze grows into the empty region (39% by n = 2048)
+    assert invasion(ic, ic) == 0.0  # a frozen initial condition does not

@@ -29,7 +29,7 @@ import numpy as np
 CONFIGS = {
     # paper's Gray-Scott config: C=8, ID_LAP, 64x64, 128 pairs (t=32: 32 transitions x 4 trajectories), chunks of 64
     "gray_scott": dict(nca=dict(channels=8, observable=2, kernel_set="ID_LAP", fire_rate=1.0, boundary="periodic"),
-                       train=dict(t=32, chunk_size=64, state_reg=0.01), T=33, R=4, S=64, epochs=5),
+                       train=dict(t=32, chunk_size=64, state_reg=0.01), T=33, R=4, S=64, epochs=7),
     # paper's emoji config: C=16, ID_DIFF_LAP, 80x80, 24 pairs (3 transitions x 8 copies), t=64, fire rate 0.5
     "emoji": dict(nca=dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", fire_rate=0.5, boundary="zero"),
                   train=dict(t=64, chunk_size=None, state_reg=0.0), T=4, R=8, S=80, epochs=3),

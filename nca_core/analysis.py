@@ -98,7 +98,7 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
     while n < steps:
         m = min(block, steps - n)
         ys = pde.solve(y, m, params, every=1)[1:]
-        xs = model.rollout(x, m, seed=seed, every=1, start=n)[1:, 0] if nca_alive else None
+        xs = model.trajectory(x, m, seed=seed, start=n)[:, 0] if nca_alive else None
         for i in range(m):
             k = n + i + 1
             xi = None

@@ -305,6 +305,32 @@ class NCA:
             out.append(x.numpy())
         return np.stack(out)
 
+    def trajectory(self, x0: Any, steps: int, seed: int = 0, start: int = 0) -> np.ndarray:
+        """Every state after steps 1…N, from one compiled loop: ``[N, B, H, W, C]``.
+
+        Equal to ``rollout(x0, N, seed, every=1, start=start)[1:]`` without a Python call per step.
+        """
+        validate.integer("steps", steps, 1)
+        validate.integer("seed", seed, 0)
+        validate.integer("start", start, 0)
+        x = self.prepare_state(x0)
+        if getattr(self, "_traj", None) is None:
+            config = self.config
+
+            @tf.function(jit_compile=True, reduce_retracing=True)
+            def traj(params, x, start, seed, n):
+                out = tf.TensorArray(x.dtype, size=n, element_shape=x.shape)
+
+                def body(i, x, out):
+                    x = step(params, x, config, step_seed(seed, start + i))
+                    return i + 1, x, out.write(i, x)
+
+                _, _, out = tf.while_loop(lambda i, x, o: i < n, body, (tf.constant(0), x, out))
+                return out.stack()
+
+            self._traj = traj
+        return self._traj(self.variables, x, tf.constant(start), tf.constant([seed, 0], tf.int64), steps).numpy()
+
     def step(self, x: Any, seed: int = 0, n: int = 0, mask: Any = None) -> np.ndarray:
         """One step from a full-channel state x[B,H,W,C]; ``mask`` [B,H,W,1|C] overrides the draw."""
         x = self.prepare_state(x)

@@ -61,3 +61,15 @@ def test_invasion_tells_growing_from_frozen_patterns():
     grown = pde.solve(ic, 2048, every=2048)[-1]
     assert invasion(grown, ic) > 0.3  # the PDE maze grows into the empty region (39% by n = 2048)
     assert invasion(ic, ic) == 0.0  # a frozen initial condition does not
+
+
+def test_trajectory_equals_rollout_step_by_step():
+    cfg = NCAConfig.emoji(channels=6)
+    rng = np.random.default_rng(0)
+    p = init_params(cfg, 1)
+    p["w_out"] = rng.normal(0, 0.05, p["w_out"].shape).astype("float32")
+    nca = NCA(cfg, params=p)
+    x0 = rng.random((2, 12, 12, 4))
+    a = nca.trajectory(x0, 9, seed=3, start=5)
+    b = nca.rollout(x0, 9, seed=3, every=1, start=5)[1:]
+    np.testing.assert_allclose(a, b, atol=1e-6)

@@ -99,16 +99,21 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
         m = min(block, steps - n)
         ys = pde.solve(y, m, params, every=1)[1:]
         xs = model.trajectory(x, m, seed=seed, start=n)[:, 0] if nca_alive else None
-        for i in range(m):
+        good = m  # steps of this block before the NCA diverged
+        if nca_alive:
+            bad = ~np.isfinite(xs).all(axis=(1, 2, 3)) | (np.nan_to_num(np.abs(xs), nan=np.inf).max(axis=(1, 2, 3))
+                                                          > DIVERGENCE_THRESHOLD)
+            if bad.any():
+                good = int(np.argmax(bad))
+                nca_alive, out.diverged_at = False, n + good + 1
+            d = xs[:good, ..., :obs] - ys[:good, ..., :obs]
+            dist[n + 1:n + good + 1] = np.sqrt(np.sum(d * d, axis=(1, 2, 3)))
+        else:
+            good = 0
+        for i in range(m):  # keep the requested snapshots and video frames
             k = n + i + 1
-            xi = None
-            if nca_alive:
-                xi = xs[i]
-                if not np.all(np.isfinite(xi)) or np.max(np.abs(xi)) > DIVERGENCE_THRESHOLD:
-                    nca_alive, out.diverged_at, xi = False, k, None
-                else:
-                    dist[k] = np.sqrt(np.sum((xi[..., :obs] - ys[i][..., :obs]) ** 2))
-            record(k, xi, ys[i])
+            if k in snaps or (video_every and k % video_every == 0):
+                record(k, xs[i] if i < good else None, ys[i])
         y = ys[-1]
         if nca_alive:
             x = xs[-1][None]

@@ -281,7 +281,7 @@ class Trainer:
             validate.integer("micro_batch", micro_batch, 1)
         self.micro_batch = micro_batch
         self.key = config_hash(CHECKPOINT_FORMAT, nca_config.to_dict(), train_config.to_dict(), data_fingerprint(y))
-        self._build_chunk_fn()
+        self._build_functions()
 
     # ------------------------------------------------------------ data slots
     def _pad(self, a: np.ndarray) -> np.ndarray:
@@ -307,7 +307,7 @@ class Trainer:
         }
 
     # ------------------------------------------------------- compiled chunk
-    def _build_chunk_fn(self):
+    def _build_functions(self):
         nc, tc = self.nc, self.tc
         obs, t = nc.observable, tc.t
         dt = self.dtype
@@ -385,38 +385,40 @@ class Trainer:
 
     # ---------------------------------------------------------------- epoch
     def _epoch(self, st: dict[str, Any], epoch: int) -> tuple[float, float]:
+        """One epoch; the slots stay TensorFlow tensors until the epoch ends (one host copy)."""
         tc, R = self.tc, self.R
-        X, Y = st["X"], st["Y"]
+        X, Y = tf.constant(st["X"]), tf.constant(st["Y"])
         params = [tf.constant(st["params"][k]) for k in PARAM_NAMES]
         opt = {k: tf.constant(v) for k, v in st["opt"].items()}
         if tc.chunk_size is None:
             order = np.arange(self.n_samples)
         else:
             order = np.random.default_rng([tc.seed, epoch]).permutation(self.n_samples)
-        out = X.copy()
-        losses, xmax, acc = [], 0.0, None
+        trained = order[: self.n_chunks * self.chunk]
+        outs, losses, xmaxes, acc = [], [], [], None
         for c in range(self.n_chunks):
-            idx = order[c * self.chunk:(c + 1) * self.chunk]
+            idx = tf.constant(trained[c * self.chunk:(c + 1) * self.chunk])
             seed = tf.constant([tc.seed, epoch * 4096 + c], tf.int64)
-            xb, yb = tf.constant(X[idx]), tf.constant(Y[idx])
-            grads, loss, x_out, xm = self._chunk_grads(params, xb, yb, seed)
+            grads, loss, x_out, xm = self._chunk_grads(params, tf.gather(X, idx), tf.gather(Y, idx), seed)
             if tc.accumulate:
                 acc = grads if acc is None else [a + g for a, g in zip(acc, grads)]
             else:
                 params, opt = self._update_fn(params, opt, grads)
-            out[idx] = x_out.numpy()
-            losses.append(float(loss))
-            xmax = max(xmax, float(xm))
+            outs.append(x_out)
+            losses.append(loss)
+            xmaxes.append(xm)
         if tc.accumulate:
             params, opt = self._update_fn(params, opt, acc)
+        # untrained samples (the remainder of the chunks) keep their state
+        out = tf.tensor_scatter_nd_update(X, tf.constant(trained)[:, None], tf.concat(outs, 0))
         # propagate: slot m+1 <- output of slot m; slot 0 keeps the initial condition
-        newX = np.concatenate([st["X0"], out[:-R]], axis=0)
+        newX = np.concatenate([st["X0"], out.numpy()[:-R]], axis=0)
         for r in range(tc.reinit):
             newX[R + r::R] = self._pad(self.y[1:-1, r])
         st["X"] = newX
         st["params"] = {k: p.numpy() for k, p in zip(PARAM_NAMES, params)}
         st["opt"] = {k: v.numpy() for k, v in opt.items()}
-        return float(np.mean(losses)), xmax
+        return float(tf.reduce_mean(tf.stack(losses))), float(tf.reduce_max(tf.stack(xmaxes)))
 
     def _augment(self, st: dict[str, Any], epoch: int) -> None:
         """Variant (b): reset trajectories ≥ 2 to trajectory 1, transform them, re-noise inputs."""

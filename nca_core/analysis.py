@@ -179,3 +179,16 @@ def invasion(state: np.ndarray, ic: np.ndarray, margin: int = 6, threshold: floa
     if not region.any():
         return float("nan")
     return float(np.mean(np.asarray(state[..., 1])[region] > threshold))
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation of the finite pairs (NaN if fewer than 2 or no spread; ties by order)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    m = np.isfinite(x) & np.isfinite(y)
+    if m.sum() < 2:
+        return float("nan")
+    rx = np.argsort(np.argsort(x[m])).astype(float)
+    ry = np.argsort(np.argsort(y[m])).astype(float)
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(rx, ry)[0, 1])

@@ -3,11 +3,14 @@
     nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...]
     nca-book build
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--ship]
+    nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--ship] [--retrain]
 
 ``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
 in ``book/_executed/figures/``); ``build`` builds the Jupyter Book from the executed
 notebooks without re-executing them; ``train`` trains one Gray-Scott model of the paper
-into the results cache (``--ship`` also copies it into the shipped ``weights/``).
+into the results cache (``--ship`` also copies it into the shipped ``weights/``);
+``models`` trains (or finds) every model a notebook needs, without running the notebook,
+for example in the background before a ``run``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from . import params as nbparams
 from .experiments import PROFILES
 
 #: the notebooks of the book, in reading order
-NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise", "morphing_task")
+NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise", "morphing_task", "kernels_activations", "channels_sampling")
 
 
 def repo_root() -> Path:
@@ -112,6 +115,30 @@ def train_one(args: argparse.Namespace) -> None:
         print("shipped:", ship([tr])[0])
 
 
+def notebook_jobs(notebook: str, profile: str, overrides: dict[str, Any]) -> dict:
+    """The training jobs a notebook runs with these parameters (empty if it trains nothing)."""
+    from . import emoji, gray_scott
+
+    makers = {"time_sampling": gray_scott.sampling_jobs, "noise": gray_scott.noise_jobs,
+              "kernels_activations": emoji.fig8_jobs, "channels_sampling": emoji.fig9_jobs}
+    P, _ = nbparams.resolve(notebook, {"profile": profile, **overrides})
+    return makers[notebook](P) if notebook in makers else {}
+
+
+def train_models(args: argparse.Namespace) -> None:
+    from .experiments import ship, train_or_load
+
+    jobs = notebook_jobs(args.notebook, args.profile, {k: parse_value(v) for k, v in args.parameter})
+    unique = {j.key: j for j in jobs.values()}
+    print(f"nca-book: {len(unique)} model(s) for {args.notebook} at profile {args.profile}", flush=True)
+    for i, job in enumerate(unique.values(), 1):
+        tr = train_or_load(job, retrain=args.retrain, progress=True)
+        print(f"[{i}/{len(unique)}] {job.label}: {tr.source} {tr.path.name} train loss {tr.result.train_loss:.4g} "
+              f"diverged={tr.result.diverged} ({tr.result.seconds:.0f} s)", flush=True)
+        if args.ship and tr.source != "shipped":
+            print("  shipped:", ship([tr])[0], flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="nca-book", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -133,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--preset", default="published")
     t.add_argument("--retrain", action="store_true")
     t.add_argument("--ship", action="store_true", help="copy the model into weights/ (to commit)")
+    m = sub.add_parser("models", help="train (or find) every model a notebook needs, without running it")
+    m.add_argument("notebook", choices=NOTEBOOKS)
+    m.add_argument("--profile", default="quick", choices=PROFILES)
+    m.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="override a parameter (value parsed as YAML)")
+    m.add_argument("--retrain", action="store_true")
+    m.add_argument("--ship", action="store_true", help="copy the models into weights/ (to commit)")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
@@ -152,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "build":
             return build_book(repo_root(), args.extra)
+        if args.cmd == "models":
+            train_models(args)
+            return 0
         train_one(args)
         return 0
     except ValueError as e:

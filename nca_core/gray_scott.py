@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import pde
-from .analysis import Comparison, compare_to_pde, invasion, pattern_statistics
+from .analysis import Comparison, compare_to_pde, invasion, pattern_statistics, spearman
 from .experiments import Job, Trained, gray_scott_spec, sweep
 from .model import NCAConfig
 from .report import Claim
@@ -75,11 +75,15 @@ class SamplingResults:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def sampling_jobs(P: SimpleNamespace) -> dict[tuple[int, int], Job]:
+    """The Fig 4 grid of the ``time_sampling`` notebook's parameters, keyed (t, seed)."""
+    return {(t, s): job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr) for t in P.sampling for s in P.seeds}
+
+
 def run_time_sampling(P: SimpleNamespace, progress: bool = True) -> SamplingResults:
     """Train or load the t × seed grid, then test the best seed of each t on the unseen IC."""
-    jobs = [job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr) for t in P.sampling for s in P.seeds]
-    trained = sweep(jobs, retrain=P.retrain, progress=progress, desc="Fig 4 models")
-    models = {(t, s): tr for (t, s), tr in zip([(t, s) for t in P.sampling for s in P.seeds], trained)}
+    jobs = sampling_jobs(P)
+    models = dict(zip(jobs, sweep(list(jobs.values()), retrain=P.retrain, progress=progress, desc="Fig 4 models")))
     train_loss = {k: tr.result.train_loss for k, tr in models.items()}
     params = pde.preset(P.gamma_preset)
     ic = pde.test_ic(P.test_size)
@@ -102,7 +106,7 @@ def fig4_claims(r: SamplingResults) -> list[Claim]:
     ok = [(t, v) for t, v in zip(ts, test) if np.isfinite(v)]
     claims = []
     if len(ts) >= 2:
-        rho = _spearman(ts, mean_train)
+        rho = spearman(ts, mean_train)
         claims.append(Claim("Training loss increases with the time sampling t",
                             "train loss (min after burn-in) " + ", ".join(f"t={t}: {v:.3g}" for t, v in zip(ts, mean_train))
                             + f" (Spearman ρ = {rho:.2f})", bool(rho > 0.5)))
@@ -176,11 +180,15 @@ class NoiseResults:
     pde_final: np.ndarray
 
 
+def noise_jobs(P: SimpleNamespace) -> dict[tuple[float, int], Job]:
+    """The Fig 6 runs of the ``noise`` notebook's parameters, keyed (ξ, seed)."""
+    return {(xi, s): job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr) for xi in P.noise_levels
+            for s in P.seeds}
+
+
 def run_noise(P: SimpleNamespace, progress: bool = True) -> NoiseResults:
-    keys = [(xi, s) for xi in P.noise_levels for s in P.seeds]
-    trained = sweep([job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr) for xi, s in keys],
-                    retrain=P.retrain, progress=progress, desc="Fig 6 models")
-    models = dict(zip(keys, trained))
+    jobs = noise_jobs(P)
+    models = dict(zip(jobs, sweep(list(jobs.values()), retrain=P.retrain, progress=progress, desc="Fig 6 models")))
     params = pde.preset(P.gamma_preset)
     ic = pde.test_ic(P.test_size)
     test = {k: compare_to_pde(m.result.model(), ic, P.test_steps, params, snapshots=[P.test_steps])
@@ -245,14 +253,3 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
         claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "no ξ ≥ 0.5", None))
     return claims
 
-
-def _spearman(x, y) -> float:
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    m = np.isfinite(x) & np.isfinite(y)
-    if m.sum() < 2:
-        return float("nan")
-    rx = np.argsort(np.argsort(x[m])).astype(float)
-    ry = np.argsort(np.argsort(y[m])).astype(float)
-    if rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])

@@ -22,6 +22,8 @@ from typing import Any, Callable
 import yaml
 
 from . import data, pde, validate
+from .kernels import PAPER_KERNEL_SETS, KERNEL_SETS
+from .model import ACTIVATIONS
 from .experiments import PROFILES
 
 
@@ -83,6 +85,22 @@ def _bool(name: str, v: Any) -> bool:
     return v
 
 
+def _str_list(choices: tuple[str, ...]) -> Callable[[str, Any], list[str]]:
+    def check(name: str, value: Any) -> list[str]:
+        value = _parsed(value)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not value or any(v not in choices for v in value):
+            raise ValueError(f"{name}={value!r} is not accepted; accepted: a non-empty list from {', '.join(choices)}")
+        return list(value)
+
+    return check
+
+
+def _lr(name: str, v: Any) -> float:
+    return validate.number(name, _parsed(v), 0.0, 1.0, open_min=True)
+
+
 def _emoji_names(name: str, value: Any) -> list[str]:
     value = _parsed(value)
     accepted = f"a list of at least 2 emoji names from {', '.join(sorted(data.EMOJI))}"
@@ -105,13 +123,26 @@ _GS_COMMON = {
 
 _GS_TRAINING = {
     "epochs": Param({"smoke": 2, "quick": 300, "paper": 4000}, _int(1), "training epochs per model"),
-    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, lambda n, v: validate.number(n, _parsed(v), 0.0, 1.0, open_min=True),
+    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, _lr,
                 "Nadam learning rate (paper 1e-3; quick 5e-3 makes up for 13× fewer epochs)"),
     "seeds": Param({"smoke": [0], "quick": [0], "paper": [0, 1, 2, 3]}, _int_list(0), "weight/shuffle seeds"),
     "channels": Param(_same(8), _int(2), "NCA channels C (2 observable: A, B)"),
     "test_size": Param({"smoke": 64, "quick": 128, "paper": 128}, _choice(64, 128),
                        "lattice size of the unseen test initial condition"),
     "test_steps": Param({"smoke": 64, "quick": 2048, "paper": 2048}, _int(1), "steps of the test rollout"),
+    "retrain": Param(_same(False), _bool, "train even if cached or shipped weights exist"),
+}
+
+_EMOJI_TRAINING = {
+    "epochs": Param({"smoke": 2, "quick": 100, "paper": 8000}, _int(1), "training epochs per model"),
+    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, _lr,
+                "Nadam learning rate (paper code 1e-3; quick 5e-3 makes up for 80× fewer epochs)"),
+    "chunk_size": Param({"smoke": 4, "quick": 8, "paper": 0}, _int(0),
+                        "pairs per gradient step; 0 = all pairs, one step per epoch (the authors' code)"),
+    "copies": Param({"smoke": 2, "quick": 8, "paper": 8}, _int(1), "randomly shifted copies of the sequence (R)"),
+    "seed": Param(_same(0), _int(0), "seed of weights, shuffles and update masks"),
+    "input_noise": Param(_same(1e-3), lambda n, v: validate.number(n, _parsed(v), 0.0, 1.0),
+                         "input-noise amplitude a, applied once before training (0 = none)"),
     "retrain": Param(_same(False), _bool, "train even if cached or shipped weights exist"),
 }
 
@@ -140,6 +171,32 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
                               "noise amplitudes ξ of ỹ = (1−ξ)y + ξη"),
         "t": Param(_same(32), _int(1), "time sampling of the noisy training data"),
         "window": Param(_same(3), _int(1), "moving-average window (in ξ values) of Fig 6A"),
+    },
+    "kernels_activations": {
+        **_EMOJI_TRAINING,
+        "channels": Param({"smoke": 8, "quick": 16, "paper": 16}, _int(4), "NCA channels C (4 observable: RGBA)"),
+        "t": Param({"smoke": 2, "quick": 32, "paper": 64}, _int(1), "NCA steps between consecutive images"),
+        "kernel_sets": Param({"smoke": ["ID_LAP", "ID_DIFF_LAP"], "quick": list(PAPER_KERNEL_SETS),
+                              "paper": list(PAPER_KERNEL_SETS)}, _str_list(KERNEL_SETS),
+                             "kernel sets of panels A/B (relu)"),
+        "activations": Param({"smoke": ["relu", "linear"], "quick": ["linear", "relu", "swish", "tanh"],
+                              "paper": ["linear", "relu", "swish", "tanh"]}, _str_list(ACTIVATIONS),
+                             "activations of panels C/D (ID_DIFF_LAP); leaky_relu and gelu also accepted"),
+        "noise_ablation": Param(_same(True), _bool, "also train the relu/ID_DIFF_LAP model without input noise"),
+        "extrapolate": Param(_same(8), _int(4), "the snapshots and videos run to extrapolate × t steps"),
+        "video_every": Param(_same(1), _int(1), "steps between video frames (S1–S3)"),
+    },
+    "channels_sampling": {
+        **_EMOJI_TRAINING,
+        "channel_list": Param({"smoke": [4, 8], "quick": [4, 8, 16, 32], "paper": [4, 6, 8, 10, 12, 14, 16, 32]},
+                              _int_list(4), "channel counts C of the channel slice (panels A/B)"),
+        "channel_t": Param({"smoke": 2, "quick": 32, "paper": 32}, _int(1), "t of the channel slice"),
+        "sampling": Param({"smoke": [2, 8], "quick": [2, 8, 32, 64], "paper": [1, 2, 4, 8, 16, 32, 64, 128]},
+                          _int_list(1), "time samplings t of the sampling slice (panels C/D)"),
+        "sampling_channels": Param({"smoke": 8, "quick": 16, "paper": 16}, _int(4), "C of the sampling slice"),
+        "symmetric": Param(_same(True), _bool,
+                           "also train the ID_LAP_AV model at the largest C (for the symmetry analyses)"),
+        "extrapolate": Param(_same(8), _int(4), "the snapshots run to extrapolate × t steps"),
     },
     "morphing_task": {
         "names": Param(_same(list(data.MORPH_SEQUENCE)), _emoji_names, "emoji of the morph sequence, in order"),

@@ -102,6 +102,22 @@ def test_cli_rejects_unknown_parameter_before_running(capsys):
     assert "noise_levels" in capsys.readouterr().err
 
 
+def test_cli_models_trains_a_notebooks_models_once_then_finds_them(dirs, monkeypatch, capsys):
+    argv = ["models", "kernels_activations", "--profile", "smoke", "-p", "epochs", "1", "-p", "activations", "[relu]",
+            "-p", "kernel_sets", "[ID_DIFF_LAP]", "-p", "noise_ablation", "false", "--ship"]
+    assert cli_main(argv) == 0
+    out = capsys.readouterr().out
+    assert "1 model(s)" in out and ": trained " in out  # relu/ID_DIFF_LAP is shared by both sweeps: one run
+    assert len(list((dirs / "weights").iterdir())) == 1
+    from nca_core.train import Trainer
+
+    monkeypatch.setattr(Trainer, "fit", lambda *a, **k: pytest.fail("trained again"))
+    assert cli_main(argv) == 0
+    assert ": cache " in capsys.readouterr().out
+    assert cli_main(["models", "kernels_activations", "--profile", "smoke", "-p", "chanels", "8"]) == 2
+    assert "chanels" in capsys.readouterr().err
+
+
 def test_parameter_table_lists_every_parameter():
     text = params.table("noise")
     for name in params.declared("noise"):

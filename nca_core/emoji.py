@@ -130,3 +130,14 @@ def data_hash(j: Job) -> str:
     from .train import data_fingerprint
 
     return data_fingerprint(build_data(j.data))
+
+
+def stability_models(profile: str = "quick", retrain: bool = False, progress: bool = True,
+                     **overrides) -> dict[str, Trained]:
+    """Load (or train) the stability chapters' models by name: ``"C32_t32"``, ``"C16_t64"``,
+    ``"C32_t32_sym"`` (see :func:`stability_jobs`), with the ``channels_sampling`` notebook's
+    parameters at ``profile`` plus ``overrides``. At the quick profile they are shipped."""
+    from . import params
+
+    P, _ = params.resolve("channels_sampling", {"profile": profile, **overrides})
+    return train_all(stability_jobs(P), retrain=retrain, progress=progress, desc="stability models")

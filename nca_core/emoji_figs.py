@@ -164,3 +164,22 @@ def cone_figure(cone: dict | None):
     fig.tight_layout()
     save_figure(fig, "fig9_locality")
     return fig
+
+
+def noise_figure(trained: dict[str, Trained], morphs: dict[str, Morph], y: np.ndarray):
+    """The reference relu model with and without input noise (``"no_noise"``), as :func:`sweep_figure`;
+    a figure saying so when the run has no ablation."""
+    from .emoji import reference
+
+    if "no_noise" not in trained or reference(trained) is None:
+        import matplotlib.pyplot as plt
+
+        fig, a = plt.subplots(figsize=(5, 1.2))
+        a.axis("off")
+        a.text(0.5, 0.5, "not computed: noise_ablation=False or no relu/ID_DIFF_LAP model", ha="center", va="center")
+        save_figure(fig, "fig8_noise")
+        return fig
+    tr = {"with": reference(trained), "no_noise": trained["no_noise"]}
+    mo = {"with": reference(morphs), "no_noise": morphs["no_noise"]}
+    return sweep_figure(tr, mo, {"with": "with noise", "no_noise": "without noise"}, y,
+                        "training loss, relu, ID_DIFF_LAP", "fig8_noise")

@@ -69,6 +69,15 @@ def test_every_quick_profile_model_is_shipped():
         assert (root / j.key / "manifest.json").exists(), j.label
 
 
+def test_stability_models_load_by_name_without_training(monkeypatch, tmp_path):
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(Trainer, "fit", lambda *a, **k: pytest.fail("a shipped model was retrained"))
+    models = emoji.stability_models("quick", progress=False)
+    assert sorted(models) == ["C16_t64", "C32_t32", "C32_t32_sym"]
+    assert all(m.source == "shipped" and np.isfinite(m.result.train_loss) for m in models.values())
+    assert models["C32_t32_sym"].job.nca.kernel_set == "ID_LAP_AV" and models["C16_t64"].job.train.t == 64
+
+
 @pytest.mark.parametrize("ns,needle", [({"profile": "smoke", "kernel_sets": ["ID_FOO"]}, "kernel_sets"),
                                        ({"profile": "smoke", "activations": "sigmoid"}, "activations"),
                                        ({"profile": "smoke", "channels": 3}, "channels")])

@@ -16,7 +16,7 @@ FIGURES = {
                       "S4_pde.mp4", "S5_nca.mp4", "S6_difference.mp4"],
     "noise": ["fig6_noise.png"],
     "morphing_task": ["fig7_sequence.png", "fig7_lattice.png", "fig7_shifted_copies.png", "fig7_input_noise.png"],
-    "kernels_activations": ["fig8_kernels.png", "fig8_activations.png", "S1_rgba.mp4", "S2_channels.mp4",
+    "kernels_activations": ["fig8_kernels.png", "fig8_activations.png", "fig8_noise.png", "S1_rgba.mp4", "S2_channels.mp4",
                             "S3_channels.mp4"],
     "channels_sampling": ["fig9_channels.png", "fig9_sampling.png", "fig9_locality.png", "fig9_stability_models.png"],
 }

@@ -33,6 +33,9 @@ CONFIGS = {
     # paper's emoji config: C=16, ID_DIFF_LAP, 80x80, 24 pairs (3 transitions x 8 copies), t=64, fire rate 0.5
     "emoji": dict(nca=dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", fire_rate=0.5, boundary="zero"),
                   train=dict(t=64, chunk_size=None, state_reg=0.0), T=4, R=8, S=80, epochs=3),
+    # the quick profile of the morph chapter: as above at t=32, three gradient steps of 8 pairs per epoch
+    "emoji_quick": dict(nca=dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", fire_rate=0.5, boundary="zero"),
+                        train=dict(t=32, chunk_size=8, state_reg=0.0), T=4, R=8, S=80, epochs=4),
 }
 
 

@@ -30,9 +30,9 @@ def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: d
     keys = list(names)
     ncol = len(morphs[keys[0]].steps)
     nrow = len(keys) + 1
-    fig = plt.figure(figsize=(4.4 + 1.35 * ncol, max(3.2, 1.35 * nrow)))
-    gs = fig.add_gridspec(nrow, ncol + 3, wspace=0.05, hspace=0.08)
-    ax = fig.add_subplot(gs[:, :3])
+    fig = plt.figure(figsize=(5.2 + 1.35 * ncol, max(3.2, 1.35 * nrow)))
+    gs = fig.add_gridspec(nrow, ncol + 2, wspace=0.05, hspace=0.08, width_ratios=[3.0, 0.75] + [1.0] * ncol)
+    ax = fig.add_subplot(gs[:, 0])
     for i, k in enumerate(keys):
         loss = trained[k].result.loss
         ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=names[k])
@@ -46,7 +46,7 @@ def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: d
     m = len(y) - 1
     for i, k in enumerate([*keys, None]):
         for j in range(ncol):
-            a = fig.add_subplot(gs[i, 3 + j])
+            a = fig.add_subplot(gs[i, 2 + j])
             a.set_xticks([])
             a.set_yticks([])
             if k is None:
@@ -63,7 +63,7 @@ def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: d
             if i == 0:
                 n = morphs[keys[0]].steps[j]
                 t = morphs[keys[0]].t
-                a.set_title("n = 0" if j == 0 else f"n = {n // t}t", fontsize=9)
+                a.set_title("n = 0" if j == 0 else "n = t" if n == t else f"n = {n // t}t", fontsize=9)
             if j == 0:
                 a.set_ylabel("data" if k is None else f"{names[k]}\n(t={morphs[k].t})", fontsize=8)
             if j == ncol - 1:

@@ -103,18 +103,23 @@ def fig9_sampling_claims(sampling: dict[int, Morph], y: np.ndarray, cone: dict |
         ev = (f"t = 8 at n = 3t: IoU {m8.iou:.2f} (microbe against rooster: {iou0:.2f}), RGB error of the opaque "
               f"pixels {m8.colour:.3f} (microbe: {col0:.3f}); detail error t = 8: {m8.detail:.1f}, "
               f"t = {fine.t}: {fine.detail:.1f}")
-        claims.append(Claim(text, ev, bool(shape_ok and colour_ok and fine.detail < m8.detail)))
+        detail_ok = fine.detail < m8.detail
+        mark = {True: "✓", False: "✗"}
+        ev += (f" — shape {mark[shape_ok]} (IoU ≥ {SHAPE_IOU}), colour {mark[colour_ok]} (below half the "
+               f"microbe's), detail {mark[detail_ok]}")
+        claims.append(Claim(text, ev, bool(shape_ok and colour_ok and detail_ok)))
     else:
         claims.append(Claim(text, "needs t = 8 and a t in 16–32", None))
     text = ("Locality: in 2t = 16 steps a change can travel at most 16 px, about 8 px in effect with p = ½, so "
             "local structures morph into local structures")
     if cone is not None:
         ev = (f"t = 8 model, one pixel erased at {cone['pixel']}: after {cone['steps']} steps any change reaches "
-              f"{cone['exact']} px, a visible change (> 0.1) {cone['visible']} px")
+              f"{cone['exact']} px (the bound), 90% of the total change lies within {cone['effective']} px, and a "
+              f"change > 0.1 reaches {cone['visible']} px")
         # the hard bound holds for any 3×3 rule; the effective range is the testable part
-        effective = cone["steps"] // 2 + 2
-        ev += f" (effective range ≈ {cone['steps'] // 2} px; accepted up to {effective})"
-        claims.append(Claim(text, ev, bool(cone["exact"] <= cone["steps"] and cone["visible"] <= effective)))
+        limit = cone["steps"] // 2 + 2
+        ev += f" (paper: ≈ {cone['steps'] // 2} px effective; accepted up to {limit})"
+        claims.append(Claim(text, ev, bool(cone["exact"] <= cone["steps"] and cone["effective"] <= limit)))
     else:
         claims.append(Claim(text, "needs the t = 8 model", None))
     return claims

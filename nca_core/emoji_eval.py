@@ -147,7 +147,8 @@ def evaluate_all(trained: dict[str, Trained], y: np.ndarray, extrapolate: int = 
     return out
 
 
-def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold: float = 0.1) -> dict:
+def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold: float = 0.1,
+               mass_fraction: float = 0.9) -> dict:
     """How far a one-pixel change of the initial state spreads in ``steps`` steps.
 
     The opaque pixel of ``y0`` nearest the centre is erased (all four channels set to 0).
@@ -155,7 +156,8 @@ def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold
     difference is caused by the perturbation. Returns the Chebyshev radius (cells) of the
     region where any channel differs at all (``exact``: at most ``steps`` for a 3×3
     stencil) and where an observable channel differs by more than ``threshold``
-    (``visible``), the pixel, the map of the largest RGBA change (``change``) and each
+    (``visible``), the radius that holds ``mass_fraction`` of the summed change
+    (``effective``), the pixel, the map of the largest RGBA change (``change``) and each
     cell's Chebyshev distance from the pixel (``distance``).
     """
     h, w = y0.shape[:2]
@@ -173,6 +175,8 @@ def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold
     cheb = np.maximum(np.abs(ii - i), np.abs(jj - j))
     anyd = diff.max(-1) > 0
     vis = diff[..., :4].max(-1) > threshold
-    return {"pixel": (int(i), int(j)), "exact": int(cheb[anyd].max()) if anyd.any() else 0,
+    mass = np.array([diff[..., :4].max(-1)[cheb <= r].sum() for r in range(int(cheb.max()) + 1)])
+    effective = int(np.argmax(mass >= mass_fraction * mass[-1])) if mass[-1] > 0 else 0
+    return {"pixel": (int(i), int(j)), "exact": int(cheb[anyd].max()) if anyd.any() else 0, "effective": effective,
             "visible": int(cheb[vis].max()) if vis.any() else 0, "steps": int(steps),
             "change": diff[..., :4].max(-1), "distance": cheb, "threshold": float(threshold)}

@@ -146,19 +146,20 @@ def cone_figure(cone: dict | None):
     im = a.imshow(np.maximum(change, 1e-6), norm=LogNorm(1e-6, max(1.0, float(change.max()))), cmap="magma",
                   interpolation="nearest")
     fig.colorbar(im, ax=a, fraction=0.046, pad=0.02, label="largest RGBA change")
-    for r, ls in ((n, "-"), (n / 2, "--")):
+    for r, ls in ((n, "-"), (n / 2, "--"), (cone["effective"], ":")):
         a.add_patch(Rectangle((j - r - 0.5, i - r - 0.5), 2 * r + 1, 2 * r + 1, fill=False, ec="cyan", ls=ls, lw=1))
     a.plot(j, i, "c+", ms=8)
     a.set_xticks([])
     a.set_yticks([])
     a.set_title(f"after {n} steps", fontsize=9)
     ds = np.arange(0, int(dist.max()) + 1)
-    frac = [float((change[dist == d] > cone["threshold"]).mean()) for d in ds]
-    b.bar(ds, frac, width=0.9, color="C0")
+    share = [float(change[dist == d].sum() / max(change.sum(), 1e-30)) for d in ds]
+    b.bar(ds, share, width=0.9, color="C0")
     b.axvline(n, color="k", lw=1, label=f"bound: {n} cells")
     b.axvline(n / 2, color="k", lw=1, ls="--", label=f"half: {n // 2} cells")
+    b.axvline(cone["effective"], color="C3", lw=1.5, ls=":", label=f"90% of the change: {cone['effective']} cells")
     b.set_xlabel("Chebyshev distance from the erased pixel (cells)")
-    b.set_ylabel(f"fraction changed by > {cone['threshold']:g}")
+    b.set_ylabel("share of the total change")
     b.set_xlim(-0.5, min(int(dist.max()), 2 * n + 8))
     b.legend(fontsize=8)
     fig.tight_layout()

@@ -159,12 +159,13 @@ def test_light_cone_of_diffusion_spreads_exactly_one_cell_per_step():
     cone = emoji_eval.light_cone(_fake(cfg, p), y0, 5)
     assert cone["exact"] == 5  # the heat kernel of n Euler steps has support radius n
     assert cone["visible"] < 5 and cone["change"][cone["pixel"]] > 0.1
+    assert 0 < cone["effective"] < 5  # the mass of a heat kernel is concentrated near its centre
     cfg, p = _diffusion(fire_rate=0.5)
     cone = emoji_eval.light_cone(_fake(cfg, p), y0, 5)
     assert 1 <= cone["exact"] <= 5
     cfg = NCAConfig.emoji(channels=4)
     cone = emoji_eval.light_cone(_fake(cfg, _zero(cfg)), y0, 5)  # the identity map moves nothing
-    assert cone["exact"] == 0 and cone["visible"] == 0
+    assert cone["exact"] == 0 and cone["visible"] == 0 and cone["effective"] == 0
 
 
 def test_hidden_quadrants_place_each_channel_group():
@@ -214,9 +215,9 @@ def test_fig9_claim_verdicts_follow_the_numbers():
     assert emoji_claims.fig9_channel_claims(bad)[0].verdict is False
     assert emoji_claims.fig9_channel_claims({4: good[4], 8: good[8]})[0].verdict is None
     samp = {8: _morph("8", 20, iou=0.7, detail=12, t=8), 32: _morph("32", 15, detail=9)}
-    cone = {"pixel": (40, 40), "exact": 14, "visible": 7, "steps": 16}
+    cone = {"pixel": (40, 40), "exact": 14, "visible": 3, "effective": 7, "steps": 16}
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims(samp, y, cone)] == [True, True]
     samp[8] = _morph("8", 20, iou=0.2, detail=12, t=8)
-    cone["visible"] = 15  # a visible change far beyond the effective range
+    cone["effective"] = 15  # the change spread far beyond the effective range
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims(samp, y, cone)] == [False, False]
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims({32: samp[32]}, y, None)] == [None, None]

@@ -65,7 +65,10 @@ def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: d
                 t = morphs[keys[0]].t
                 a.set_title("n = 0" if j == 0 else "n = t" if n == t else f"n = {n // t}t", fontsize=9)
             if j == 0:
-                a.set_ylabel("data" if k is None else f"{names[k]}\n(t={morphs[k].t})", fontsize=8)
+                label = "data" if k is None else names[k]
+                if k is not None and "t =" not in label:
+                    label += f"\n(t={morphs[k].t})"
+                a.set_ylabel(label, fontsize=8)
             if j == ncol - 1:
                 for s in a.spines.values():
                     s.set_linestyle("--")

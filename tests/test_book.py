@@ -39,6 +39,12 @@ def test_chapter_pages_have_numbered_figures_and_videos(built_book):
     html = (built_book / "book" / "_executed" / "time_sampling.html").read_text()
     assert "Fig. " in html  # numbered, captioned figures
     assert "(Paper Fig 4.)" in html and "<video" in html
+    html = (built_book / "book" / "_executed" / "kernels_activations.html").read_text()
+    assert "(Paper Fig 8A-B.)" in html and "(Paper Fig 8C-D.)" in html
+    assert html.count("<video") == 3 and all(s in html for s in ("S1: relu", "S2: relu", "S3: linear"))
+    html = (built_book / "book" / "_executed" / "channels_sampling.html").read_text()
+    assert "(Paper Fig 9A-B" in html and "(Paper Fig 9C-D" in html
+    assert "<p>claim (paper)</p>" in html  # the claims table is rendered
 
 
 def test_built_page_in_headless_chromium(built_book, chromium):

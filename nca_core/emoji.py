@@ -141,3 +141,14 @@ def stability_models(profile: str = "quick", retrain: bool = False, progress: bo
 
     P, _ = params.resolve("channels_sampling", {"profile": profile, **overrides})
     return train_all(stability_jobs(P), retrain=retrain, progress=progress, desc="stability models")
+
+
+def sweep_keys(named: dict[str, Job], jobs: dict[str, Job]) -> dict[str, str]:
+    """For each named job (e.g. :func:`stability_jobs`), the key of the same run in a sweep dict."""
+    by_run = {}
+    for k, j in jobs.items():
+        by_run.setdefault(j.key, k)
+    missing = [n for n, j in named.items() if j.key not in by_run]
+    if missing:
+        raise ValueError(f"named={missing!r} are not accepted: the sweep does not include those runs")
+    return {n: by_run[j.key] for n, j in named.items()}

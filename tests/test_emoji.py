@@ -50,6 +50,9 @@ def test_quick_profile_jobs_share_runs_and_name_the_stability_models():
     assert got == {"C32_t32": (32, 32, "ID_DIFF_LAP"), "C16_t64": (16, 64, "ID_DIFF_LAP"),
                    "C32_t32_sym": (32, 32, "ID_LAP_AV")}
     assert all(j.nca.activation == "relu" and j.nca.fire_rate == 0.5 and j.data["copies"] == 8 for j in stab.values())
+    assert emoji.sweep_keys(stab, jb) == {"C32_t32": "channels/32", "C16_t64": "sampling/64", "C32_t32_sym": "symmetric"}
+    with pytest.raises(ValueError, match="C32_t32"):
+        emoji.sweep_keys(stab, ja)
 
 
 def test_paper_profile_jobs_are_the_authors_settings():

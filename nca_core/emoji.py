@@ -126,10 +126,10 @@ def reference(items: dict):
 
 def data_hash(j: Job) -> str:
     """Fingerprint of a job's training data (as the trainer records it)."""
+    from .emoji_plots import data_hash as fingerprint
     from .experiments import build_data
-    from .train import data_fingerprint
 
-    return data_fingerprint(build_data(j.data))
+    return fingerprint(build_data(j.data))
 
 
 def stability_models(profile: str = "quick", retrain: bool = False, progress: bool = True,

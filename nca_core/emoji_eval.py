@@ -174,7 +174,7 @@ def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold
     cheb = np.maximum(np.abs(ii - i), np.abs(jj - j))
     anyd = diff.max(-1) > 0
     vis = diff[..., :4].max(-1) > threshold
-    mass = np.array([diff[..., :4].max(-1)[cheb <= r].sum() for r in range(int(cheb.max()) + 1)])
+    mass = np.cumsum(np.bincount(cheb.ravel(), weights=diff[..., :4].max(-1).ravel()))  # change within r
     effective = int(np.argmax(mass >= mass_fraction * mass[-1])) if mass[-1] > 0 else 0
     return {"pixel": (int(i), int(j)), "exact": int(cheb[anyd].max()) if anyd.any() else 0, "effective": effective,
             "visible": int(cheb[vis].max()) if vis.any() else 0, "steps": int(steps),

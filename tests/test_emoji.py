@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nca_core import emoji, emoji_claims, emoji_eval, emoji_figs, experiments, params
-from nca_core.model import NCAConfig
+from nca_core.model import NCA, NCAConfig
 from nca_core.train import Trainer
 
 
@@ -169,6 +169,18 @@ def test_light_cone_of_diffusion_spreads_exactly_one_cell_per_step():
     cfg = NCAConfig.emoji(channels=4)
     cone = emoji_eval.light_cone(_fake(cfg, _zero(cfg)), y0, 5)  # the identity map moves nothing
     assert cone["exact"] == 0 and cone["visible"] == 0 and cone["effective"] == 0
+
+
+def test_video_trajectory_equals_the_rollout():
+    y0 = emoji_eval.targets()[0][20:44, 20:44]
+    cfg = NCAConfig.emoji(channels=8)
+    p = {k: np.random.default_rng(1).normal(0, 0.1, v.shape).astype(np.float32) for k, v in _zero(cfg).items()}
+    tr = _fake(cfg, p)
+    states, kept = emoji_figs.trajectory(tr, y0, 9, every=3, seed=4)
+    assert kept == [0, 3, 6, 9]
+    want = NCA(cfg, params=p).rollout(y0[None], 9, seed=4, every=3)[:, 0]
+    np.testing.assert_allclose(states, want, atol=1e-5)
+    assert np.abs(states[-1] - states[0]).max() > 1e-3  # the model really moved
 
 
 def test_hidden_quadrants_place_each_channel_group():

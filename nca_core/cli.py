@@ -2,7 +2,7 @@
 
     nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...]
     nca-book build
-    nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--ship]
+    nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
     nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--ship] [--retrain]
 
 ``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
@@ -107,8 +107,9 @@ def train_one(args: argparse.Namespace) -> None:
     from . import gray_scott
     from .experiments import ship, train_or_load
 
-    job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise, args.lr)
-    tr = train_or_load(job, retrain=args.retrain, progress=True)
+    job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise, args.lr,
+                         lr_schedule=args.schedule, warmup=args.warmup, lr_min=args.lr_min)
+    tr = train_or_load(job, retrain=args.retrain, progress=True, snapshot_every=args.snapshot_every)
     print(f"{job.label}: {tr.source} {tr.path} min loss {tr.result.min_loss:.4g} "
           f"diverged={tr.result.diverged} ({tr.result.seconds:.0f} s)")
     if args.ship:
@@ -157,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--channels", type=int, default=8)
     t.add_argument("--noise", type=float, default=0.0)
     t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--schedule", default="constant", help="learning-rate schedule: constant, cosine, exponential")
+    t.add_argument("--warmup", type=int, default=0, help="epochs of linear warm-up")
+    t.add_argument("--lr-min", type=float, default=1e-5, help="floor of a decaying schedule")
+    t.add_argument("--snapshot-every", type=int, default=0, help="keep the weights every N epochs")
     t.add_argument("--preset", default="published")
     t.add_argument("--retrain", action="store_true")
     t.add_argument("--ship", action="store_true", help="copy the model into weights/ (to commit)")

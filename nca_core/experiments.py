@@ -180,13 +180,15 @@ def lookup(job: Job) -> Trained | None:
     return None
 
 
-def train_or_load(job: Job, retrain: bool = False, progress: bool = True) -> Trained:
+def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapshot_every: int = 0) -> Trained:
     """Load ``job``'s model from the cache or the shipped weights, or train it (resumably).
 
     Args:
         job: what to train.
         retrain: ignore cached and shipped models and train again (into the cache).
         progress: tqdm bar while training.
+        snapshot_every: when training, keep the weights every this many epochs
+            (``result.snapshots``, saved with the model; 0 = none).
     """
     if not retrain:
         found = lookup(job)
@@ -194,7 +196,7 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True) -> Tra
             return found
     y = build_data(job.data)
     ckpt = results_dir() / "checkpoints" / job.key
-    result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress)
+    result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress, snapshot_every=snapshot_every)
     folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
     shutil.rmtree(ckpt, ignore_errors=True)
     return Trained(job, _load_model_folder(folder) or result, "trained", folder)

@@ -20,12 +20,17 @@ from .train import TrainConfig, data_fingerprint
 
 
 def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "published", noise: float = 0.0,
-        lr: float = 1e-3) -> Job:
-    """The paper's PDE training run (Fig 4/6 settings) for one (t, seed, ξ); ``lr`` 1e-3 as the paper."""
+        lr: float = 1e-3, **schedule: Any) -> Job:
+    """The paper's PDE training run (Fig 4/6 settings) for one (t, seed, ξ); ``lr`` 1e-3 as the paper.
+
+    ``schedule`` may set the learning-rate schedule fields of :class:`TrainConfig`
+    (``lr_schedule``, ``warmup``, ``lr_min``); the default is the paper's constant rate.
+    """
     label = f"t={t} seed={seed}" + (f" ξ={noise:g}" if noise else "")
     return Job(
         nca=NCAConfig.gray_scott(channels=channels),
-        train=TrainConfig.gray_scott(t=t, epochs=epochs, seed=seed, data_noise=float(noise), lr=float(lr)),
+        train=TrainConfig.gray_scott(t=t, epochs=epochs, seed=seed, data_noise=float(noise), lr=float(lr),
+                                        **schedule),
         data=gray_scott_spec(t, 1024, preset),
         label=label,
     )

@@ -40,6 +40,9 @@ from .model import NCA, PARAM_NAMES, NCAConfig, init_params, step, step_seed
 from .optim import nadam_init, nadam_update, normalise
 
 CHECKPOINT_FORMAT = 1
+#: learning-rate schedules of :class:`TrainConfig` (see :func:`learning_rate`)
+LR_SCHEDULES = ("constant", "cosine", "exponential")
+_SCHEDULE_FIELDS = ("lr_schedule", "warmup", "lr_min")
 #: compile chunks with XLA (True) or as a plain TensorFlow graph (False, for comparison)
 JIT_COMPILE = True
 #: default micro-batch of the gradient evaluation (None on GPUs, where large batches are fast)
@@ -53,7 +56,13 @@ class TrainConfig:
     Attributes:
         t: NCA steps between consecutive data frames (BPTT depth), ≥ 1.
         epochs: number of epochs, ≥ 1.
-        lr: Nadam learning rate (constant).
+        lr: Nadam learning rate: the constant rate, or the peak of a schedule.
+        lr_schedule: ``"constant"`` (the paper's), ``"cosine"`` or ``"exponential"``: after
+            ``warmup`` epochs the rate decays from ``lr`` to ``lr_min`` at the last epoch, as
+            ``lr_min + (lr − lr_min)·½(1 + cos πs)`` or ``lr·(lr_min/lr)^s`` with
+            ``s = (epoch − warmup)/(epochs − 1 − warmup)`` (see :func:`learning_rate`).
+        warmup: epochs of linear warm-up from ``lr/warmup`` to ``lr`` (0 = none; any schedule).
+        lr_min: the floor a decaying schedule reaches at the last epoch, in (0, lr].
         chunk_size: samples per gradient step; ``None`` = all samples in one step.
         accumulate: Algorithm 2 as written: sum chunk gradients, one update per epoch.
         state_reg: coefficient λ of the [0, 1] state regulariser (0.01 PDE, 0 emoji).
@@ -77,6 +86,9 @@ class TrainConfig:
     t: int = 32
     epochs: int = 4000
     lr: float = 1e-3
+    lr_schedule: str = "constant"
+    warmup: int = 0
+    lr_min: float = 1e-5
     chunk_size: int | None = 64
     accumulate: bool = False
     state_reg: float = 0.01
@@ -99,6 +111,13 @@ class TrainConfig:
         validate.integer("t", self.t, 1)
         validate.integer("epochs", self.epochs, 1)
         validate.number("lr", self.lr, 0.0, open_min=True)
+        validate.choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        validate.integer("warmup", self.warmup, 0)
+        if self.warmup >= self.epochs:
+            raise ValueError(f"warmup={self.warmup} is not accepted; accepted: 0 to epochs - 1 = {self.epochs - 1}")
+        validate.number("lr_min", self.lr_min, 0.0, open_min=True)
+        if self.lr_schedule != "constant" and self.lr_min > self.lr:
+            raise ValueError(f"lr_min={self.lr_min} is not accepted; accepted: a floor in (0, lr={self.lr}]")
         if self.chunk_size is not None:
             validate.integer("chunk_size", self.chunk_size, 1)
         validate.number("state_reg", self.state_reg, 0.0)
@@ -131,7 +150,17 @@ class TrainConfig:
                              select_requires_decrease=False, input_noise=1e-3), **overrides})
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """All fields, except the schedule fields at their defaults (so that every cache key
+        made before schedules existed stays valid: a constant-rate run hashes as before)."""
+        d = dataclasses.asdict(self)
+        if self.lr_schedule == "constant" and self.warmup == 0:
+            for name in _SCHEDULE_FIELDS:
+                d.pop(name)
+        return d
+
+    def learning_rates(self) -> np.ndarray:
+        """The learning rate of every epoch, ``[epochs]`` (see :func:`learning_rate`)."""
+        return np.array([learning_rate(self, e) for e in range(self.epochs)])
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
@@ -140,6 +169,24 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown TrainConfig field(s) {sorted(unknown)}; accepted: {sorted(names)}")
         return cls(**d)
+
+
+def learning_rate(tc: TrainConfig, epoch: int) -> float:
+    """The Nadam learning rate of ``epoch`` (0-based) under ``tc``'s schedule.
+
+    Warm-up: ``lr·(epoch + 1)/warmup`` for ``epoch < warmup``. Then, with
+    ``s = (epoch − warmup)/max(1, epochs − 1 − warmup)`` running from 0 to 1,
+    constant: ``lr``; cosine: ``lr_min + (lr − lr_min)·(1 + cos πs)/2``;
+    exponential: ``lr·(lr_min/lr)^s``.
+    """
+    if epoch < tc.warmup:
+        return tc.lr * (epoch + 1) / tc.warmup
+    if tc.lr_schedule == "constant":
+        return tc.lr
+    s = min(1.0, (epoch - tc.warmup) / max(1, tc.epochs - 1 - tc.warmup))
+    if tc.lr_schedule == "cosine":
+        return tc.lr_min + (tc.lr - tc.lr_min) * 0.5 * (1.0 + np.cos(np.pi * s))
+    return tc.lr * (tc.lr_min / tc.lr) ** s
 
 
 @dataclass
@@ -154,6 +201,8 @@ class TrainResult:
         diverged, diverged_epoch: whether (and when) the run stopped on a non-finite or
             exploding state or loss.
         seconds: wall time of the run (this process; resumed runs add up).
+        snapshots: the weights after every ``snapshot_every`` epochs, by epoch count
+            (see :meth:`Trainer.fit`; empty unless asked for).
     """
 
     nca_config: NCAConfig
@@ -167,6 +216,12 @@ class TrainResult:
     diverged_epoch: int | None = None
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    snapshots: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def lr(self) -> np.ndarray:
+        """The learning rate of every epoch run, ``[epochs_run]`` (aligned with ``loss``)."""
+        return self.train_config.learning_rates()[: len(self.loss)]
 
     @property
     def min_loss(self) -> float:
@@ -203,8 +258,9 @@ class TrainResult:
         """Folder with ``weights.npz`` + ``config.json`` (best model), ``history.npz``, ``result.json``."""
         path = Path(path)
         self.model().save(path, extra={"train_config": self.train_config.to_dict()})
-        fileio.write_npz(path / "history.npz", loss=self.loss,
-                         **{f"final_{k}": v for k, v in self.final_params.items()})
+        fileio.write_npz(path / "history.npz", loss=self.loss, lr=self.lr,
+                         **{f"final_{k}": v for k, v in self.final_params.items()},
+                         **_flatten_snapshots(self.snapshots, "snapshot/"))
         fileio.write_json(path / "result.json", self.summary())
         return path
 
@@ -219,6 +275,7 @@ class TrainResult:
             params=nca.params, final_params={k: h[f"final_{k}"] for k in PARAM_NAMES}, loss=h["loss"],
             best_epoch=s["best_epoch"], best_loss=s["best_loss"], diverged=s["diverged"],
             diverged_epoch=s["diverged_epoch"], seconds=s["seconds"], extra=s.get("extra", {}),
+            snapshots=_unflatten_snapshots(h, "snapshot/"),
         )
 
 
@@ -304,6 +361,7 @@ class Trainer:
             "best_any": {k: v.copy() for k, v in params.items()},
             "best_epoch": -1, "best_loss": np.inf, "best_any_loss": np.inf,
             "prev_loss": np.inf, "loss": [], "seconds": 0.0, "diverged": False, "diverged_epoch": None,
+            "snapshots": {},
         }
 
     # ------------------------------------------------------- compiled chunk
@@ -360,10 +418,10 @@ class Trainer:
             return grads, loss, x_out, tf.reduce_max(tf.abs(x_out))
 
         @tf.function(jit_compile=JIT_COMPILE, reduce_retracing=True)
-        def update_fn(params, opt, grads):
+        def update_fn(params, opt, grads, lr):
             if tc.normalise_grads:
                 grads = normalise(grads)
-            return nadam_update(params, grads, opt, tc.lr)
+            return nadam_update(params, grads, opt, lr)
 
         self._grads_fn, self._update_fn = grads_fn, update_fn
         self.loss_fn = loss_fn
@@ -388,6 +446,7 @@ class Trainer:
         """One epoch; the slots stay TensorFlow tensors until the epoch ends (one host copy)."""
         tc, R = self.tc, self.R
         X, Y = tf.constant(st["X"]), tf.constant(st["Y"])
+        lr = tf.constant(learning_rate(tc, epoch), self.dtype)
         params = [tf.constant(st["params"][k]) for k in PARAM_NAMES]
         opt = {k: tf.constant(v) for k, v in st["opt"].items()}
         if tc.chunk_size is None:
@@ -403,12 +462,12 @@ class Trainer:
             if tc.accumulate:
                 acc = grads if acc is None else [a + g for a, g in zip(acc, grads)]
             else:
-                params, opt = self._update_fn(params, opt, grads)
+                params, opt = self._update_fn(params, opt, grads, lr)
             outs.append(x_out)
             losses.append(loss)
             xmaxes.append(xm)
         if tc.accumulate:
-            params, opt = self._update_fn(params, opt, acc)
+            params, opt = self._update_fn(params, opt, acc, lr)
         # untrained samples (the remainder of the chunks) keep their state
         out = tf.tensor_scatter_nd_update(X, tf.constant(trained)[:, None], tf.concat(outs, 0))
         # propagate: slot m+1 <- output of slot m; slot 0 keeps the initial condition
@@ -448,6 +507,7 @@ class Trainer:
         arrays = {"X": st["X"], "Y": st["Y"], "X0": st["X0"], "loss": np.asarray(st["loss"], np.float64)}
         for group in ("params", "opt", "best", "best_any"):
             arrays.update({f"{group}/{k}": v for k, v in st[group].items()})
+        arrays.update(_flatten_snapshots(st["snapshots"], "snapshot/"))
         meta = {k: st[k] for k in ("epoch", "best_epoch", "best_loss", "best_any_loss", "prev_loss", "seconds",
                                     "diverged", "diverged_epoch")}
         meta.update(key=self.key, format=CHECKPOINT_FORMAT)
@@ -471,15 +531,20 @@ class Trainer:
         st["loss"] = list(z["loss"])
         for group in ("params", "opt", "best", "best_any"):
             st[group] = {k.split("/", 1)[1]: v for k, v in z.items() if k.startswith(group + "/")}
+        st["snapshots"] = _unflatten_snapshots(z, "snapshot/")
         return st
 
     # ------------------------------------------------------------------ fit
-    def fit(self, progress: bool = True, callback: Callable[[int, float], None] | None = None) -> TrainResult:
+    def fit(self, progress: bool = True, callback: Callable[[int, float], None] | None = None,
+            snapshot_every: int = 0) -> TrainResult:
         """Train (or resume) and return the :class:`TrainResult`.
 
         Args:
             progress: show a tqdm bar (epoch, loss, best loss); False = silent.
             callback: called as ``callback(epoch, loss)`` after each epoch.
+            snapshot_every: keep a copy of the weights after every this many epochs
+                (``result.snapshots``; 0 = none), so that a model can be chosen afterwards by
+                another criterion than the training loss (a rollout from an unseen IC, say).
         """
         tc = self.tc
         st = self._load_checkpoint() or self._initial_state()
@@ -509,6 +574,8 @@ class Trainer:
                     st["best"], st["best_loss"], st["best_epoch"] = dict(st["params"]), loss, epoch
                 st["prev_loss"] = loss
             st["epoch"] = epoch + 1
+            if snapshot_every and st["epoch"] % snapshot_every == 0 and not st["diverged"]:
+                st["snapshots"][st["epoch"]] = dict(st["params"])
             st["seconds"] += time.perf_counter() - t0
             if bar is not None:
                 bar.update(1)
@@ -527,8 +594,21 @@ class Trainer:
             nca_config=self.nc, train_config=tc, params=st["best"], final_params=st["params"],
             loss=np.asarray(st["loss"], np.float64), best_epoch=int(st["best_epoch"]),
             best_loss=float(st["best_loss"]), diverged=bool(st["diverged"]),
-            diverged_epoch=st["diverged_epoch"], seconds=float(st["seconds"]),
+            diverged_epoch=st["diverged_epoch"], seconds=float(st["seconds"]), snapshots=st["snapshots"],
         )
+
+
+def _flatten_snapshots(snapshots: dict[int, dict[str, np.ndarray]], prefix: str) -> dict[str, np.ndarray]:
+    return {f"{prefix}{epoch}/{k}": v for epoch, p in snapshots.items() for k, v in p.items()}
+
+
+def _unflatten_snapshots(arrays: dict[str, np.ndarray], prefix: str) -> dict[int, dict[str, np.ndarray]]:
+    out: dict[int, dict[str, np.ndarray]] = {}
+    for name, v in arrays.items():
+        if name.startswith(prefix):
+            epoch, k = name[len(prefix):].split("/")
+            out.setdefault(int(epoch), {})[k] = v
+    return dict(sorted(out.items()))
 
 
 def train(nca_config: NCAConfig, train_config: TrainConfig, y: np.ndarray,

@@ -252,3 +252,80 @@ def test_reported_train_loss_skips_the_burn_in():
     res = TrainResult(NCAConfig(**HEAT_NCA), TrainConfig(t=2, epochs=6, select_after=0.34), {}, {}, loss, 3, 3.0)
     assert res.min_loss == 1.0  # epoch 0: the untrained identity map
     assert res.train_loss == 3.0  # minimum over epochs >= ceil(0.34 * 6) = 3, NaN ignored
+
+
+def test_learning_rate_schedules_follow_their_formulas():
+    from nca_core.train import learning_rate
+
+    const = TrainConfig(t=4, epochs=11, lr=2e-3)
+    assert np.all(const.learning_rates() == 2e-3)
+    cos = TrainConfig(t=4, epochs=12, lr=2e-3, lr_schedule="cosine", warmup=3, lr_min=1e-4)
+    lrs = cos.learning_rates()
+    np.testing.assert_allclose(lrs[:3], [2e-3 / 3, 4e-3 / 3, 2e-3])  # linear warm-up ends at the peak
+    assert lrs[-1] == pytest.approx(1e-4)  # the floor at the last epoch
+    assert lrs[3] == 2e-3  # the decay starts at the peak
+    assert lrs[7] == pytest.approx((2e-3 + 1e-4) / 2)  # half way (epochs 3..11): the mean of peak and floor
+    assert np.all(np.diff(lrs[3:]) < 0)
+    exp = TrainConfig(t=4, epochs=11, lr=1e-3, lr_schedule="exponential", lr_min=1e-5)
+    lrs = exp.learning_rates()
+    np.testing.assert_allclose(lrs, 1e-3 * 0.01 ** (np.arange(11) / 10))  # geometric from peak to floor
+    assert learning_rate(exp, 5) == pytest.approx(1e-4)
+
+
+def test_constant_rate_configs_hash_as_before_schedules_existed():
+    from nca_core.train import config_hash
+
+    d = TrainConfig(t=4).to_dict()
+    assert not {"lr_schedule", "warmup", "lr_min"} & set(d)
+    assert TrainConfig.from_dict(d) == TrainConfig(t=4)
+    s = TrainConfig(t=4, lr_schedule="cosine", warmup=2)
+    assert s.to_dict()["lr_schedule"] == "cosine" and TrainConfig.from_dict(s.to_dict()) == s
+    assert config_hash(s.to_dict()) != config_hash(d)
+
+
+def test_each_epoch_steps_with_its_scheduled_rate():
+    """Nadam's first step is linear in the rate: in epoch 0 of a 4-epoch warm-up the step is a quarter."""
+    from nca_core.model import init_params
+
+    y = heat_data()
+    nc = NCAConfig(**HEAT_NCA)
+    base = dict(t=2, lr=3e-3, **QUICK)  # chunk_size=None: one Nadam step per epoch
+    p0 = init_params(nc, 0)
+    full = train(nc, TrainConfig(epochs=1, **base), y, progress=False)
+    warm = train(nc, TrainConfig(epochs=5, warmup=4, **base), y, progress=False)
+    first = Trainer(nc, TrainConfig(epochs=5, warmup=4, **base), y)
+    st = first._initial_state()
+    first._epoch(st, 0)
+    for k in ("w_out", "b_out"):  # w_hidden's gradient is 0 while w_out is at its zero initialisation
+        step_full = full.final_params[k] - p0[k]
+        assert np.abs(step_full).max() > 0
+        np.testing.assert_allclose(st["params"][k] - p0[k], step_full / 4, rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(warm.lr, [0.75e-3, 1.5e-3, 2.25e-3, 3e-3, 3e-3])
+
+
+def test_snapshots_are_the_weights_of_shorter_runs_and_survive_save_and_resume(tmp_path):
+    y = heat_data()
+    nc = NCAConfig(**HEAT_NCA)
+    tc = TrainConfig(t=2, epochs=5, lr=3e-3, checkpoint_every=2, **QUICK)
+    res = Trainer(nc, tc, y).fit(progress=False, snapshot_every=2)
+    assert sorted(res.snapshots) == [2, 4]
+    four = train(nc, TrainConfig(t=2, epochs=4, lr=3e-3, **QUICK), y, progress=False)
+    for k in PARAM_NAMES:
+        np.testing.assert_array_equal(res.snapshots[4][k], four.final_params[k])
+    back = TrainResult.load(res.save(tmp_path / "m"))
+    for e in (2, 4):
+        for k in PARAM_NAMES:
+            np.testing.assert_array_equal(back.snapshots[e][k], res.snapshots[e][k])
+
+    class Stop(Exception):
+        pass
+
+    def killer(epoch, loss):
+        if epoch == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        Trainer(nc, tc, y, checkpoint_dir=tmp_path / "c").fit(progress=False, callback=killer, snapshot_every=2)
+    resumed = Trainer(nc, tc, y, checkpoint_dir=tmp_path / "c").fit(progress=False, snapshot_every=2)
+    assert sorted(resumed.snapshots) == [2, 4]
+    np.testing.assert_array_equal(resumed.snapshots[2]["w_out"], res.snapshots[2]["w_out"])

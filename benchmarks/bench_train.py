@@ -75,7 +75,7 @@ def naive_perceive(x, kernel_set, boundary):
     """Reference perception: explicit padding + tf.nn.depthwise_conv2d, automatic gradient."""
     import tensorflow as tf
 
-    from nca_core.kernels import kernel_stack
+    from nca_core.core.kernels import kernel_stack
 
     g = kernel_stack(kernel_set).astype(x.dtype.as_numpy_dtype)  # [K,3,3]
     c = x.shape[-1]
@@ -92,8 +92,9 @@ def run_one(name: str, naive: bool, recompute: int) -> dict:
     import tensorflow as tf  # noqa: F401
 
     import nca_core.model as model_mod
-    from nca_core.model import NCAConfig
-    from nca_core.train import TrainConfig, Trainer
+    from nca_core.core.config import NCAConfig
+    from nca_core.core.config import TrainConfig
+    from nca_core.core.train import Trainer
 
     if naive:
         model_mod.perceive = naive_perceive

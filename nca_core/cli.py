@@ -28,8 +28,8 @@ from typing import Any
 
 import yaml
 
-from . import params as nbparams
-from .experiments import PROFILES
+from nca_core.runs import params as nbparams
+from nca_core.runs.cache import PROFILES
 
 #: the notebooks of the book, in reading order
 NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise", "morphing_task", "kernels_activations", "channels_sampling")
@@ -104,8 +104,8 @@ def build_book(root: Path, extra: list[str] | None = None) -> int:
 
 
 def train_one(args: argparse.Namespace) -> None:
-    from . import gray_scott
-    from .experiments import ship, train_or_load
+    from nca_core.paper.gray_scott import experiments as gray_scott
+    from nca_core.runs.cache import ship, train_or_load
 
     job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise, args.lr,
                          lr_schedule=args.schedule, warmup=args.warmup, lr_min=args.lr_min)
@@ -118,7 +118,8 @@ def train_one(args: argparse.Namespace) -> None:
 
 def notebook_jobs(notebook: str, profile: str, overrides: dict[str, Any]) -> dict:
     """The training jobs a notebook runs with these parameters (empty if it trains nothing)."""
-    from . import emoji, gray_scott
+    from nca_core.paper.morph import jobs as emoji
+    from nca_core.paper.gray_scott import experiments as gray_scott
 
     makers = {"time_sampling": gray_scott.sampling_jobs, "noise": gray_scott.noise_jobs,
               "kernels_activations": emoji.fig8_jobs, "channels_sampling": emoji.fig9_jobs}
@@ -127,7 +128,7 @@ def notebook_jobs(notebook: str, profile: str, overrides: dict[str, Any]) -> dic
 
 
 def train_models(args: argparse.Namespace) -> None:
-    from .experiments import ship, train_or_load
+    from nca_core.runs.cache import ship, train_or_load
 
     jobs = notebook_jobs(args.notebook, args.profile, {k: parse_value(v) for k, v in args.parameter})
     unique = {j.key: j for j in jobs.values()}

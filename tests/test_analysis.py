@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nca_core import gray_scott as gs
-from nca_core import pde
-from nca_core.analysis import compare_to_pde, invasion, moving_average, pattern_statistics
-from nca_core.model import NCA, NCAConfig, init_params
+from nca_core.paper.gray_scott import experiments as gs
+from nca_core.data import gray_scott as pde
+from nca_core.paper.gray_scott.measure import compare_to_pde, invasion, moving_average, pattern_statistics
+from nca_core.core.model import NCA, init_params
+from nca_core.core.config import NCAConfig
 
 
 def test_identity_nca_against_pde_gives_the_frozen_distance():

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nca_core import data as D
+from nca_core.data import morph as D
 
-ASSET_DIR = Path(D.__file__).resolve().parent / "assets" / "emoji"
+ASSET_DIR = Path(D.__file__).resolve().parents[1] / "assets" / "emoji"
 
 
 # --------------------------------------------------------------------------- assets

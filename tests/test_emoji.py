@@ -8,9 +8,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core import emoji, emoji_claims, emoji_eval, emoji_figs, experiments, params
-from nca_core.model import NCA, NCAConfig
-from nca_core.train import Trainer
+from nca_core.paper.morph import jobs as emoji
+from nca_core.paper.morph import claims as emoji_claims
+from nca_core.paper.morph import measure as emoji_eval
+from nca_core.paper.morph import figures as emoji_figs
+from nca_core.runs import cache as experiments
+from nca_core.runs import params
+from nca_core.core.model import NCA
+from nca_core.core.config import NCAConfig
+from nca_core.core.train import Trainer
 
 
 def _fake(cfg: NCAConfig, params_: dict, t: int = 2, label: str = "m", loss: float = 1.0) -> SimpleNamespace:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nca_core import experiments, params
+from nca_core.runs import cache as experiments
+from nca_core.runs import params
 from nca_core.cli import main as cli_main
-from nca_core.gray_scott import job
+from nca_core.paper.gray_scott.experiments import job
 
 
 @pytest.fixture()
@@ -109,7 +110,7 @@ def test_cli_models_trains_a_notebooks_models_once_then_finds_them(dirs, monkeyp
     out = capsys.readouterr().out
     assert "1 model(s)" in out and ": trained " in out  # relu/ID_DIFF_LAP is shared by both sweeps: one run
     assert len(list((dirs / "weights").iterdir())) == 1
-    from nca_core.train import Trainer
+    from nca_core.core.train import Trainer
 
     monkeypatch.setattr(Trainer, "fit", lambda *a, **k: pytest.fail("trained again"))
     assert cli_main(argv) == 0

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nca_core import kernels, pde
-from nca_core.model import NCAConfig
-from nca_core.perception import perceive
+from nca_core.core import kernels
+from nca_core.data import gray_scott as pde
+from nca_core.core.config import NCAConfig
+from nca_core.core.perception import perceive
 
 H, W = 12, 15  # non-square on purpose: a row/column mix-up cannot cancel
 ROW, COL = np.indices((H, W)).astype(np.float64)
@@ -236,7 +237,7 @@ def test_parameter_count_presets_and_formula():
 
 
 def test_n_params_matches_the_initialised_arrays():
-    from nca_core.model import init_params
+    from nca_core.core.model import init_params
 
     for cfg in (NCAConfig.gray_scott(), NCAConfig(channels=3, observable=1, kernel_set="ID_DIFF_LAP_AV", hidden=7)):
         assert sum(a.size for a in init_params(cfg).values()) == cfg.n_params

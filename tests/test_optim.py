@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nca_core import optim
+from nca_core.core import optim
 
 
 def _problem(dtype):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nca_core import pde
+from nca_core.data import gray_scott as pde
 
 # paper-spec §3.1 / §3.2, typed independently of the library
 D_A, D_B, ALPHA, GAMMA_PUBLISHED, GAMMA_AS_RUN = 0.1, 0.05, 0.06230, 0.06268, 0.06258

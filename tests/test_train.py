@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nca_core.kernels import LAP, correlate_numpy
-from nca_core.model import PARAM_NAMES, NCAConfig
-from nca_core.train import TrainConfig, Trainer, TrainResult, train
+from nca_core.core.kernels import LAP, correlate_numpy
+from nca_core.core.model import PARAM_NAMES
+from nca_core.core.config import NCAConfig
+from nca_core.core.config import TrainConfig
+from nca_core.core.train import Trainer, TrainResult, train
+from nca_core.core.checkpoint import load_state
 
 HEAT_NCA = dict(channels=4, observable=1, kernel_set="ID_LAP", activation="relu", fire_rate=1.0, boundary="periodic")
 QUICK = dict(chunk_size=None, state_reg=0.0, select_after=0.0, select_requires_decrease=False)
@@ -50,7 +53,7 @@ def test_gradient_matches_finite_differences():
     x = tf.constant(rng.random((2, 6, 6, 3)) * 1.4 - 0.2)  # some values outside [0,1]: regulariser active
     yb = tf.constant(y[1])
     seed = tf.constant([5, 9], tf.int64)
-    grads, _, _, _ = tr._grads_fn(params, x, yb, seed)
+    grads, _, _, _ = tr.grads_fn(params, x, yb, seed)
 
     # evaluated under XLA like the training step: the stateless mask draws differ between eager and XLA
     loss_xla = tf.function(lambda ps: tr.loss_fn(ps, x, yb, seed)[0], jit_compile=True)
@@ -74,11 +77,11 @@ def test_epoch_propagates_and_reinitialises():
     """Identity initial map: after one epoch slot m+1 holds slot m's input, trajectory 0 the truth."""
     y = heat_data(R=3, T=4)
     tr = Trainer(NCAConfig(**HEAT_NCA), TrainConfig(t=2, epochs=1, **QUICK), y)
-    st = tr._initial_state()
-    X_before = st["X"].copy()
-    tr._epoch(st, 0)
+    st = tr.initial_state()
+    X_before = st.inputs.copy()
+    tr.run_epoch(st, 0)
     R, M = 3, 3
-    X = st["X"].reshape(M, R, 16, 16, 4)
+    X = st.inputs.reshape(M, R, 16, 16, 4)
     Xb = X_before.reshape(M, R, 16, 16, 4)
     np.testing.assert_array_equal(X[0], Xb[0])  # slot 0 keeps the initial conditions
     for m in range(1, M):
@@ -91,13 +94,13 @@ def test_chunks_drop_the_remainder_and_update_per_chunk():
     y = heat_data(R=3, T=5)  # 12 samples, chunks of 5 -> 2 updates per epoch, 2 samples untrained
     tr = Trainer(NCAConfig(**HEAT_NCA), TrainConfig(t=1, epochs=3, **{**QUICK, "chunk_size": 5}), y)
     assert (tr.n_chunks, tr.chunk) == (2, 5)
-    st = tr._initial_state()
-    tr._epoch(st, 0)
-    assert int(st["opt"]["iterations"]) == 2
+    st = tr.initial_state()
+    tr.run_epoch(st, 0)
+    assert int(st.optimiser["iterations"]) == 2
     acc = Trainer(NCAConfig(**HEAT_NCA), TrainConfig(t=1, epochs=3, accumulate=True, **{**QUICK, "chunk_size": 5}), y)
-    st = acc._initial_state()
-    acc._epoch(st, 0)
-    assert int(st["opt"]["iterations"]) == 1  # Algorithm 2: one update per epoch
+    st = acc.initial_state()
+    acc.run_epoch(st, 0)
+    assert int(st.optimiser["iterations"]) == 1  # Algorithm 2: one update per epoch
 
 
 def test_same_seed_same_result_and_different_seed_differs():
@@ -149,7 +152,7 @@ def test_resume_after_interruption_is_exact(tmp_path):
         np.testing.assert_array_equal(straight.params[k], resumed.params[k])
     # a different configuration does not pick up that checkpoint
     other = Trainer(nc, TrainConfig(t=2, epochs=7, checkpoint_every=2, seed=4, **QUICK), y, checkpoint_dir=tmp_path / "b")
-    assert other._load_checkpoint() is None
+    assert load_state(other.checkpoint_dir / "checkpoint.npz", other.key) is None
 
 
 def test_truncated_checkpoint_restarts_cleanly(tmp_path):
@@ -194,8 +197,8 @@ def test_recompute_gives_the_same_gradient():
     params = [tf.constant(rng.normal(0, 0.1, s).astype("float32")) for s in [(8, 16), (16, 4), (4,)]]
     x = tf.constant(np.concatenate([y[0], np.zeros(y[0].shape[:-1] + (3,), "float32")], -1))
     seed = tf.constant([0, 1], tf.int64)
-    ga = a._grads_fn(params, x, tf.constant(y[1]), seed)[0]
-    gb = b._grads_fn(params, x, tf.constant(y[1]), seed)[0]
+    ga = a.grads_fn(params, x, tf.constant(y[1]), seed)[0]
+    gb = b.grads_fn(params, x, tf.constant(y[1]), seed)[0]
     for u, v in zip(ga, gb):
         np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-4, atol=1e-6)
 
@@ -236,8 +239,8 @@ def test_micro_batches_give_the_chunk_gradient():
     split = Trainer(nc, tc, y, micro_batch=4)
     rng = np.random.default_rng(1)
     params = [tf.constant(rng.normal(0, 0.2, s).astype("float32")) for s in [(8, 16), (16, 4), (4,)]]
-    st = whole._initial_state()
-    x, yb = tf.constant(st["X"]), tf.constant(st["Y"])
+    st = whole.initial_state()
+    x, yb = tf.constant(st.inputs), tf.constant(st.targets)
     seed = tf.constant([0, 3], tf.int64)
     ga, la, xa, _ = whole._chunk_grads(params, x, yb, seed)
     gb, lb, xb, _ = split._chunk_grads(params, x, yb, seed)
@@ -255,7 +258,7 @@ def test_reported_train_loss_skips_the_burn_in():
 
 
 def test_learning_rate_schedules_follow_their_formulas():
-    from nca_core.train import learning_rate
+    from nca_core.core.config import learning_rate
 
     const = TrainConfig(t=4, epochs=11, lr=2e-3)
     assert np.all(const.learning_rates() == 2e-3)
@@ -273,7 +276,7 @@ def test_learning_rate_schedules_follow_their_formulas():
 
 
 def test_constant_rate_configs_hash_as_before_schedules_existed():
-    from nca_core.train import config_hash
+    from nca_core.core.checkpoint import config_hash
 
     d = TrainConfig(t=4).to_dict()
     assert not {"lr_schedule", "warmup", "lr_min"} & set(d)
@@ -285,7 +288,7 @@ def test_constant_rate_configs_hash_as_before_schedules_existed():
 
 def test_each_epoch_steps_with_its_scheduled_rate():
     """Nadam's first step is linear in the rate: in epoch 0 of a 4-epoch warm-up the step is a quarter."""
-    from nca_core.model import init_params
+    from nca_core.core.model import init_params
 
     y = heat_data()
     nc = NCAConfig(**HEAT_NCA)
@@ -294,12 +297,12 @@ def test_each_epoch_steps_with_its_scheduled_rate():
     full = train(nc, TrainConfig(epochs=1, **base), y, progress=False)
     warm = train(nc, TrainConfig(epochs=5, warmup=4, **base), y, progress=False)
     first = Trainer(nc, TrainConfig(epochs=5, warmup=4, **base), y)
-    st = first._initial_state()
-    first._epoch(st, 0)
+    st = first.initial_state()
+    first.run_epoch(st, 0)
     for k in ("w_out", "b_out"):  # w_hidden's gradient is 0 while w_out is at its zero initialisation
         step_full = full.final_params[k] - p0[k]
         assert np.abs(step_full).max() > 0
-        np.testing.assert_allclose(st["params"][k] - p0[k], step_full / 4, rtol=1e-4, atol=1e-9)
+        np.testing.assert_allclose(st.params[k] - p0[k], step_full / 4, rtol=1e-4, atol=1e-9)
     np.testing.assert_allclose(warm.lr, [0.75e-3, 1.5e-3, 2.25e-3, 3e-3, 3e-3])
 
 

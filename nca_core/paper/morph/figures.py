@@ -7,11 +7,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .emoji_eval import Morph
-from .emoji_plots import composite
-from .experiments import Trained
-from .model import NCA
-from .plotting import figure_dir, save_figure, write_video
+from nca_core.paper.morph.measure import Morph
+from nca_core.paper.morph.task_figures import composite
+from nca_core.runs.cache import Trained
+from nca_core.core.model import NCA
+from nca_core.view.plotting import figure_dir, save_figure, write_video
 
 
 def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: dict[str, str], y: np.ndarray,
@@ -175,7 +175,7 @@ def cone_figure(cone: dict | None):
 def noise_figure(trained: dict[str, Trained], morphs: dict[str, Morph], y: np.ndarray):
     """The reference relu model with and without input noise (``"no_noise"``), as :func:`sweep_figure`;
     a figure saying so when the run has no ablation."""
-    from .emoji import reference
+    from nca_core.paper.morph.jobs import reference
 
     if "no_noise" not in trained or reference(trained) is None:
         import matplotlib.pyplot as plt

@@ -20,114 +20,18 @@ start at zero.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from . import fileio, validate
-from .kernels import KERNEL_SETS, kernel_names
-from .perception import BOUNDARIES, perceive
+from nca_core import fileio, validate
+from nca_core.core.config import ACTIVATIONS, NCAConfig
+from nca_core.core.perception import perceive
 
-ACTIVATIONS = ("relu", "linear", "tanh", "swish", "leaky_relu", "gelu")
-MASKS = ("pixel", "channel")
-DTYPES = ("float32", "float64")
 WEIGHTS_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class NCAConfig:
-    """Architecture of an NCA. Frozen and validated at construction.
-
-    Attributes:
-        channels: total channels C (observable + hidden), ≥ 1.
-        observable: observable channels (compared with data), 1 ≤ observable ≤ channels.
-        kernel_set: one of :data:`nca_core.kernels.KERNEL_SETS`.
-        activation: hidden activation u: relu, linear, tanh, swish, leaky_relu (slope 0.01)
-            or gelu (tanh approximation).
-        hidden: hidden width H; ``None`` means 4·C (the paper's choice).
-        fire_rate: probability that a cell updates in a step (1 = deterministic).
-        mask: ``"pixel"`` (one draw per cell, the default) or ``"channel"``.
-        boundary: ``"periodic"``, ``"zero"`` (zero ghost cells) or ``"reflect"``.
-        dtype: ``"float32"`` or ``"float64"``.
-    """
-
-    channels: int = 16
-    observable: int = 4
-    kernel_set: str = "ID_DIFF_LAP"
-    activation: str = "relu"
-    hidden: int | None = None
-    fire_rate: float = 0.5
-    mask: str = "pixel"
-    boundary: str = "zero"
-    dtype: str = "float32"
-
-    def __post_init__(self) -> None:
-        validate.integer("channels", self.channels, 1)
-        validate.integer("observable", self.observable, 1)
-        if self.observable > self.channels:
-            raise ValueError(
-                f"observable={self.observable!r} is not accepted; accepted: an integer in [1, channels={self.channels}]"
-            )
-        validate.choice("kernel_set", self.kernel_set, KERNEL_SETS)
-        validate.choice("activation", self.activation, ACTIVATIONS)
-        if self.hidden is None:
-            object.__setattr__(self, "hidden", 4 * int(self.channels))
-        validate.integer("hidden", self.hidden, 1)
-        validate.number("fire_rate", self.fire_rate, 0.0, 1.0)
-        validate.choice("mask", self.mask, MASKS)
-        validate.choice("boundary", self.boundary, BOUNDARIES)
-        validate.choice("dtype", self.dtype, DTYPES)
-        for f in ("channels", "observable", "hidden"):
-            object.__setattr__(self, f, int(getattr(self, f)))
-        object.__setattr__(self, "fire_rate", float(self.fire_rate))
-
-    @classmethod
-    def gray_scott(cls, **overrides: Any) -> "NCAConfig":
-        """The paper's PDE model: C=8 (A, B + 6 hidden), ID_LAP, relu, deterministic, periodic."""
-        base = dict(channels=8, observable=2, kernel_set="ID_LAP", activation="relu",
-                    fire_rate=1.0, boundary="periodic")
-        return cls(**{**base, **overrides})
-
-    @classmethod
-    def emoji(cls, **overrides: Any) -> "NCAConfig":
-        """The paper's image-morphing model: C=16 (RGBA + 12 hidden), ID_DIFF_LAP, relu, p=½, zero."""
-        base = dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", activation="relu",
-                    fire_rate=0.5, boundary="zero")
-        return cls(**{**base, **overrides})
-
-    @property
-    def kernels(self) -> tuple[str, ...]:
-        """Stencil names in perception order."""
-        return kernel_names(self.kernel_set)
-
-    @property
-    def n_kernels(self) -> int:
-        return len(self.kernels)
-
-    @property
-    def n_features(self) -> int:
-        return self.n_kernels * self.channels
-
-    @property
-    def n_params(self) -> int:
-        """|θ| = K·C·H + H·C + C (4K·C² + 4C² + C for H = 4C)."""
-        return self.n_features * self.hidden + self.hidden * self.channels + self.channels
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "NCAConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown NCAConfig field(s) {sorted(unknown)}; accepted: {sorted(names)}")
-        return cls(**d)
 
 
 def activation_fn(name: str):

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import pde, validate
-from .model import NCA
+from nca_core.data import gray_scott as pde
+from nca_core import validate
+from nca_core.core.model import NCA
 
 DIVERGENCE_THRESHOLD = 1e3
 

@@ -24,10 +24,10 @@ from typing import Sequence
 
 import numpy as np
 
-from . import data
-from .experiments import Trained
-from .model import NCA
-from .report import Claim
+from nca_core.data import morph as data
+from nca_core.runs.cache import Trained
+from nca_core.core.model import NCA
+from nca_core.paper.report import Claim
 
 #: α above which a pixel counts as part of the picture
 OPAQUE = 0.5

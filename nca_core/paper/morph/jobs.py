@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from .experiments import Job, Trained, emoji_spec, sweep
-from .model import NCAConfig
-from .train import TrainConfig
+from nca_core.runs.cache import Job, Trained, emoji_spec, sweep
+from nca_core.core.config import NCAConfig
+from nca_core.core.config import TrainConfig
 
 
 def job(channels: int = 16, t: int = 64, kernel_set: str = "ID_DIFF_LAP", activation: str = "relu",
@@ -126,8 +126,8 @@ def reference(items: dict):
 
 def data_hash(j: Job) -> str:
     """Fingerprint of a job's training data (as the trainer records it)."""
-    from .emoji_plots import data_hash as fingerprint
-    from .experiments import build_data
+    from nca_core.paper.morph.task_figures import data_hash as fingerprint
+    from nca_core.runs.cache import build_data
 
     return fingerprint(build_data(j.data))
 
@@ -137,7 +137,7 @@ def stability_models(profile: str = "quick", retrain: bool = False, progress: bo
     """Load (or train) the stability chapters' models by name: ``"C32_t32"``, ``"C16_t64"``,
     ``"C32_t32_sym"`` (see :func:`stability_jobs`), with the ``channels_sampling`` notebook's
     parameters at ``profile`` plus ``overrides``. At the quick profile they are shipped."""
-    from . import params
+    from nca_core.runs import params
 
     P, _ = params.resolve("channels_sampling", {"profile": profile, **overrides})
     return train_all(stability_jobs(P), retrain=retrain, progress=progress, desc="stability models")

@@ -21,10 +21,12 @@ from typing import Any, Callable
 
 import yaml
 
-from . import data, pde, validate
-from .kernels import PAPER_KERNEL_SETS, KERNEL_SETS
-from .model import ACTIVATIONS
-from .experiments import PROFILES
+from nca_core.data import morph as data
+from nca_core.data import gray_scott as pde
+from nca_core import validate
+from nca_core.core.kernels import PAPER_KERNEL_SETS, KERNEL_SETS
+from nca_core.core.config import ACTIVATIONS
+from nca_core.runs.cache import PROFILES
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from . import __version__
+from nca_core import __version__
 
 
 @dataclass

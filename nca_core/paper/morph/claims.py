@@ -11,9 +11,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .analysis import spearman
-from .emoji_eval import Morph, colour_error, shape_iou
-from .report import Claim
+from nca_core.paper.gray_scott.measure import spearman
+from nca_core.paper.morph.measure import Morph, colour_error, shape_iou
+from nca_core.paper.report import Claim
 
 #: the opaque-region overlap that counts as "the rough shape of the rooster"
 SHAPE_IOU = 0.5

@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from . import pde
-from .analysis import Comparison, compare_to_pde, invasion, pattern_statistics, spearman
-from .experiments import Job, Trained, gray_scott_spec, sweep
-from .model import NCAConfig
-from .report import Claim
-from .train import TrainConfig, data_fingerprint
+from nca_core.data import gray_scott as pde
+from nca_core.paper.gray_scott.measure import Comparison, compare_to_pde, invasion, pattern_statistics, spearman
+from nca_core.runs.cache import Job, Trained, gray_scott_spec, sweep
+from nca_core.core.config import NCAConfig
+from nca_core.paper.report import Claim
+from nca_core.core.config import TrainConfig
+from nca_core.core.checkpoint import data_fingerprint
 
 
 def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "published", noise: float = 0.0,

@@ -27,9 +27,13 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from . import fileio, pde, validate
-from .model import NCAConfig
-from .train import TrainConfig, TrainResult, Trainer, config_hash
+from nca_core import fileio
+from nca_core.data import gray_scott as pde
+from nca_core import validate
+from nca_core.core.config import NCAConfig
+from nca_core.core.config import TrainConfig
+from nca_core.core.train import TrainResult, Trainer
+from nca_core.core.checkpoint import config_hash
 
 #: bump when the meaning of a cached result changes: every old cache entry is then ignored
 FORMAT_VERSION = 1
@@ -38,7 +42,7 @@ PROFILES = ("smoke", "quick", "paper")
 
 # ---------------------------------------------------------------- locations
 def _repo_root() -> Path | None:
-    here = Path(__file__).resolve().parents[1]
+    here = Path(__file__).resolve().parents[2]
     return here if (here / "pyproject.toml").exists() else None
 
 
@@ -72,7 +76,7 @@ def gray_scott_spec(t: int, steps: int = 1024, preset: str = "published") -> dic
 def emoji_spec(names: Sequence[str] = ("alien", "microbe", "rooster", "rooster"), copies: int = 8, pad: int = 10,
                max_shift: int = 10, seed: int = 0, premultiply: bool = False) -> dict[str, Any]:
     """Data specification of the emoji morphing sequence, shift augmentation variant (a) (Figs 8–9)."""
-    from . import data
+    from nca_core.data import morph as data
 
     for n in names:
         validate.choice("names", n, data.EMOJI)
@@ -90,7 +94,7 @@ def build_data(spec: dict[str, Any]) -> np.ndarray:
     if kind == "gray_scott":
         return pde.training_trajectories(spec["t"], spec["steps"], pde.preset(spec["preset"]))
     if kind == "emoji":
-        from . import data
+        from nca_core.data import morph as data
 
         y, _ = data.emoji_trajectories(spec["names"], spec["copies"], spec["pad"], spec["max_shift"], spec["seed"],
                                        spec["premultiply"])

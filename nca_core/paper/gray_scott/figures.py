@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import Comparison, moving_average
-from .gray_scott import NoiseResults, SamplingResults
-from .plotting import animation_html, figure_dir, save_figure, snapshot_grid, write_video
+from nca_core.paper.gray_scott.measure import Comparison, moving_average
+from nca_core.paper.gray_scott.experiments import NoiseResults, SamplingResults
+from nca_core.view.plotting import animation_html, figure_dir, save_figure, snapshot_grid, write_video
 
 
 def fig3(traj: np.ndarray, steps: list[int], snapshots: list[int]):
@@ -146,7 +146,7 @@ def _nca_panel(a, c: Comparison, n: int, title: str) -> None:
 
 def _ic_and_pde(fig, gs, col: int, pde_final: np.ndarray, n: int) -> None:
     """Panel B of Figs 4 and 6: the test initial condition and the PDE at step n (channel B)."""
-    from .pde import test_ic
+    from nca_core.data.gray_scott import test_ic
 
     for j, (img, lab) in enumerate([(test_ic(pde_final.shape[0])[..., 1], "test IC"), (pde_final[..., 1], f"PDE, n={n}")]):
         a = fig.add_subplot(gs[0, col + j])

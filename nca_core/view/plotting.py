@@ -12,7 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from . import fileio, validate
+from nca_core import fileio
+from nca_core import validate
 
 
 def figure_dir() -> Path:

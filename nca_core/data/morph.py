@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
+from nca_core.data.noise import blend
+
 EMOJI: dict[str, str] = {"alien": "U+1F47E", "microbe": "U+1F9A0", "rooster": "U+1F413"}
 MORPH_SEQUENCE = ("alien", "microbe", "rooster", "rooster")
 _SIZES = (60, 120)
@@ -297,7 +299,7 @@ def add_input_noise(x: np.ndarray, amount: float, rng: np.random.Generator) -> n
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     a = np.float32(amount)
     noise = rng.random(arr.shape, dtype=np.float32)
-    return ((1 - a) * arr + a * noise).astype(np.float32)
+    return blend(arr, a, noise).astype(np.float32)
 
 
 def emoji_trajectories(

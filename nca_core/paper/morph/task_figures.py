@@ -11,9 +11,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .data import MORPH_SEQUENCE, add_input_noise
-from .plotting import save_figure
-from .report import Claim
+from nca_core.data.morph import MORPH_SEQUENCE, add_input_noise
+from nca_core.view.plotting import save_figure
+from nca_core.paper.report import Claim
 
 _OUTLINE = "#d62728"
 _SHIFTED = "#ff7f0e"
@@ -182,7 +182,7 @@ def _translate(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 def data_hash(y: np.ndarray) -> str:
     """The fingerprint the trainer records for these trajectories (:func:`nca_core.train.data_fingerprint`)."""
-    from .train import data_fingerprint
+    from nca_core.core.checkpoint import data_fingerprint
 
     return data_fingerprint(y)
 

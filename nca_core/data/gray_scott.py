@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from . import validate
+from nca_core import validate
+from nca_core.data.noise import blend
 
 
 @dataclass(frozen=True)
@@ -169,5 +170,4 @@ def training_trajectories(t: int, steps: int = 1024, params: GrayScottParams = P
 def add_noise(y: np.ndarray, xi: float, rng: np.random.Generator) -> np.ndarray:
     """The paper's noise model ỹ = (1 − ξ)·y + ξ·η with η ~ U(0, 1) (Fig 6)."""
     validate.number("xi", xi, 0.0, 1.0)
-    eta = rng.random(np.shape(y))
-    return ((1.0 - xi) * np.asarray(y) + xi * eta).astype(np.asarray(y).dtype)
+    return blend(np.asarray(y), xi, rng.random(np.shape(y))).astype(np.asarray(y).dtype)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from .kernels import kernel_names
+from nca_core.core.kernels import kernel_names
 
 BOUNDARIES = ("periodic", "zero", "reflect")
 

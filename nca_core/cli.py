@@ -4,13 +4,16 @@
     nca-book build
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
     nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--ship] [--retrain]
+    nca-book toc
 
 ``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
 in ``book/_executed/figures/``); ``build`` builds the Jupyter Book from the executed
 notebooks without re-executing them; ``train`` trains one Gray-Scott model of the paper
 into the results cache (``--ship`` also copies it into the shipped ``weights/``);
 ``models`` trains (or finds) every model a notebook needs, without running the notebook,
-for example in the background before a ``run``.
+for example in the background before a ``run``; ``toc`` writes ``_toc.yml`` from the notebook
+registry (:mod:`nca_core.paper.registry`, the one place a notebook is declared; ``build``
+does it too).
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ from typing import Any
 
 import yaml
 
-from nca_core.runs import params as nbparams
-from nca_core.runs.cache import PROFILES
+from nca_core.paper import registry
+from nca_core.runs.params import PROFILES
 
-#: the notebooks of the book, in reading order
-NOTEBOOKS = ("gray_scott_data", "time_sampling", "noise", "morphing_task", "kernels_activations", "channels_sampling")
+#: the notebooks of the book, in reading order (from the registry)
+NOTEBOOKS = tuple(registry.NOTEBOOKS)
 
 
 def repo_root() -> Path:
@@ -60,8 +63,7 @@ def parse_value(text: str) -> Any:
 
 def check_parameters(notebook: str, profile: str, overrides: dict[str, Any]) -> None:
     """Fail before running anything if the profile or a parameter is unknown or invalid."""
-    ns = {"profile": profile, **overrides}
-    nbparams.resolve(notebook, ns)
+    registry.resolve(notebook, {"profile": profile, **overrides})
 
 
 def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], root: Path) -> list[Path]:
@@ -72,12 +74,12 @@ def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], roo
     fig_dir = out_dir / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:  # validate everything first: a failed run writes nothing
-        applicable = {k: v for k, v in overrides.items() if k in nbparams.declared(name)}
+        applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
         check_parameters(name, profile, applicable)
     os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
     done = []
     for name in names:
-        applicable = {k: v for k, v in overrides.items() if k in nbparams.declared(name)}
+        applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
         src = root / "notebooks" / f"{name}.ipynb"
         dst = out_dir / f"{name}.ipynb"
         tmp = out_dir / f".{name}.running.ipynb"
@@ -92,7 +94,19 @@ def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], roo
     return done
 
 
+def write_toc(root: Path) -> Path:
+    """Write ``_toc.yml`` from the registry (only when it changed)."""
+    path = root / "_toc.yml"
+    text = registry.toc()
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        from nca_core import fileio
+
+        fileio.write_bytes(path, text.encode("utf-8"))
+    return path
+
+
 def build_book(root: Path, extra: list[str] | None = None) -> int:
+    write_toc(root)
     missing = [n for n in NOTEBOOKS if not (executed_dir(root) / f"{n}.ipynb").exists()]
     if missing:
         raise SystemExit(f"nca-book build: executed notebooks missing ({', '.join(missing)}); "
@@ -104,7 +118,7 @@ def build_book(root: Path, extra: list[str] | None = None) -> int:
 
 
 def train_one(args: argparse.Namespace) -> None:
-    from nca_core.paper.gray_scott import experiments as gray_scott
+    from nca_core.paper.gray_scott import jobs as gray_scott
     from nca_core.runs.cache import ship, train_or_load
 
     job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise, args.lr,
@@ -116,26 +130,14 @@ def train_one(args: argparse.Namespace) -> None:
         print("shipped:", ship([tr])[0])
 
 
-def notebook_jobs(notebook: str, profile: str, overrides: dict[str, Any]) -> dict:
-    """The training jobs a notebook runs with these parameters (empty if it trains nothing)."""
-    from nca_core.paper.morph import jobs as emoji
-    from nca_core.paper.gray_scott import experiments as gray_scott
-
-    makers = {"time_sampling": gray_scott.sampling_jobs, "noise": gray_scott.noise_jobs,
-              "kernels_activations": emoji.fig8_jobs, "channels_sampling": emoji.fig9_jobs}
-    P, _ = nbparams.resolve(notebook, {"profile": profile, **overrides})
-    return makers[notebook](P) if notebook in makers else {}
-
-
 def train_models(args: argparse.Namespace) -> None:
     from nca_core.runs.cache import ship, train_or_load
 
-    jobs = notebook_jobs(args.notebook, args.profile, {k: parse_value(v) for k, v in args.parameter})
-    unique = {j.key: j for j in jobs.values()}
-    print(f"nca-book: {len(unique)} model(s) for {args.notebook} at profile {args.profile}", flush=True)
-    for i, job in enumerate(unique.values(), 1):
+    jobs = registry.jobs(args.notebook, args.profile, {k: parse_value(v) for k, v in args.parameter})
+    print(f"nca-book: {len(jobs)} model(s) for {args.notebook} at profile {args.profile}", flush=True)
+    for i, job in enumerate(jobs, 1):
         tr = train_or_load(job, retrain=args.retrain, progress=True)
-        print(f"[{i}/{len(unique)}] {job.label}: {tr.source} {tr.path.name} train loss {tr.result.train_loss:.4g} "
+        print(f"[{i}/{len(jobs)}] {job.label}: {tr.source} {tr.path.name} train loss {tr.result.train_loss:.4g} "
               f"diverged={tr.result.diverged} ({tr.result.seconds:.0f} s)", flush=True)
         if args.ship and tr.source != "shipped":
             print("  shipped:", ship([tr])[0], flush=True)
@@ -173,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="override a parameter (value parsed as YAML)")
     m.add_argument("--retrain", action="store_true")
     m.add_argument("--ship", action="store_true", help="copy the models into weights/ (to commit)")
+    sub.add_parser("toc", help="write _toc.yml from the notebook registry")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
@@ -184,16 +187,19 @@ def main(argv: list[str] | None = None) -> int:
                     raise ValueError(f"notebook={n!r} is not accepted; accepted: {', '.join(NOTEBOOKS)}")
             names = [Path(n).stem for n in names]
             overrides = {k: parse_value(v) for k, v in args.parameter}
-            unknown = [k for k in overrides if not any(k in nbparams.declared(n) for n in names)]
+            unknown = [k for k in overrides if not any(k in registry.declared(n) for n in names)]
             if unknown:
                 raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; accepted: "
-                                 f"{', '.join(sorted(set().union(*(nbparams.declared(n) for n in names))))}")
+                                 f"{', '.join(sorted(set().union(*(registry.declared(n) for n in names))))}")
             run_notebooks(names, args.profile, overrides, repo_root())
             return 0
         if args.cmd == "build":
             return build_book(repo_root(), args.extra)
         if args.cmd == "models":
             train_models(args)
+            return 0
+        if args.cmd == "toc":
+            print(f"nca-book: wrote {write_toc(repo_root())}")
             return 0
         train_one(args)
         return 0

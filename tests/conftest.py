@@ -69,3 +69,8 @@ def built_book(smoke_book):
     return smoke_book / "_build" / "html"
 
 
+@pytest.fixture()
+def dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("NCA_WEIGHTS_DIR", str(tmp_path / "weights"))
+    return tmp_path

@@ -9,7 +9,6 @@ from pathlib import Path
 from nca_core.cli import NOTEBOOKS
 
 
-
 def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
 

@@ -7,19 +7,9 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from nca_core.cli import NOTEBOOKS
+from nca_core.paper.registry import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = {
-    "gray_scott_data": ["fig3_training_data.png"],
-    "time_sampling": ["fig4_time_sampling.png", "fig4_loss_curves.png", "fig5_pde_vs_nca.png",
-                      "S4_pde.mp4", "S5_nca.mp4", "S6_difference.mp4"],
-    "noise": ["fig6_noise.png"],
-    "morphing_task": ["fig7_sequence.png", "fig7_lattice.png", "fig7_shifted_copies.png", "fig7_input_noise.png"],
-    "kernels_activations": ["fig8_kernels.png", "fig8_activations.png", "fig8_noise.png", "S1_rgba.mp4", "S2_channels.mp4",
-                            "S3_channels.mp4"],
-    "channels_sampling": ["fig9_channels.png", "fig9_sampling.png", "fig9_locality.png", "fig9_stability_models.png"],
-}
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -29,7 +19,7 @@ def test_notebook_runs_at_smoke_and_writes_its_figures(smoke_book, name):
     nb = nbformat.read(smoke_book / "book" / "_executed" / f"{name}.ipynb", as_version=4)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
-    for fig in FIGURES[name]:
+    for fig in NOTEBOOKS[name].figures:
         path = smoke_book / "book" / "_executed" / "figures" / fig
         assert path.exists() and path.stat().st_size > 1000, fig
     # the claims table is computed in the run

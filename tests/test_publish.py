@@ -23,8 +23,8 @@ CITATION = ROOT / "CITATION.cff"
 LICENSE = ROOT / "LICENSE"
 CITE_PAGE = ROOT / "book" / "cite.md"
 TOC = ROOT / "_toc.yml"
-# CFF 1.2.0 JSON Schema, vendored so that validation needs no network (see tests/data/README.md)
-CFF_SCHEMA = Path(__file__).resolve().parent / "data" / "cff-1.2.0-schema.json"
+# CFF 1.2.0 JSON Schema, vendored so that validation needs no network (see tests/assets/README.md)
+CFF_SCHEMA = Path(__file__).resolve().parent / "assets" / "cff-1.2.0-schema.json"
 
 DOI = "10.1371/journal.pcbi.1011589"
 PAPER_AUTHORS = [("Richardson", "Alex D."), ("Antal", "Tibor"), ("Blythe", "Richard A."), ("Schumacher", "Linus J.")]

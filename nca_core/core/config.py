@@ -25,6 +25,8 @@ DTYPES = ("float32", "float64")
 #: learning-rate schedules of :class:`TrainConfig` (see :func:`learning_rate`)
 LR_SCHEDULES = ("constant", "cosine", "exponential")
 _SCHEDULE_FIELDS = ("lr_schedule", "warmup", "lr_min")
+#: a state with |x| above this (or non-finite) has blown up: training stops, a rollout is cut
+DIVERGENCE_THRESHOLD = 1e3
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ class TrainConfig:
     flip: bool = False
     rotate: bool = False
     seed: int = 0
-    divergence_threshold: float = 1e3
+    divergence_threshold: float = DIVERGENCE_THRESHOLD
     checkpoint_every: int = 100
     recompute: int = 0
 

@@ -32,8 +32,17 @@ import numpy as np
 import tensorflow as tf
 
 from nca_core import fileio, validate
-from nca_core.core.checkpoint import (CHECKPOINT_FORMAT, Params, TrainState, config_hash, data_fingerprint, flatten_snapshots,
-                                      load_state, save_state, unflatten_snapshots)
+from nca_core.core.checkpoint import (
+    CHECKPOINT_FORMAT,
+    Params,
+    TrainState,
+    config_hash,
+    data_fingerprint,
+    flatten_snapshots,
+    load_state,
+    save_state,
+    unflatten_snapshots,
+)
 from nca_core.core.config import NCAConfig, TrainConfig, learning_rate
 from nca_core.core.model import NCA, PARAM_NAMES, init_params, step, step_seed
 from nca_core.core.optim import nadam_init, nadam_update, normalise

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from nca_core import __version__
+from nca_core.runs.cache import data_hash
 
 
 @dataclass
@@ -33,14 +34,15 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
     return "\n".join(rows)
 
 
-def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (), data: str | None = None) -> str:
+def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (),
+               data: dict[str, Any] | None = None) -> str:
     """One line saying how a figure was made.
 
     Args:
         profile: the profile the notebook ran with.
         changed: parameters that differ from the profile's defaults.
-        weights: :class:`~nca_core.experiments.Trained` models used (their source and hash).
-        data: a fingerprint of the data.
+        weights: :class:`~nca_core.runs.cache.Trained` models used (their source and hash).
+        data: the data specification (:mod:`nca_core.runs.cache`); its fingerprint is shown.
     """
     parts = [f"profile **{profile}**"]
     parts.append("parameters as the profile" if not changed else
@@ -52,5 +54,5 @@ def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (
         hashes = ", ".join(w.weights_hash for w in ws[:6]) + (" …" if len(ws) > 6 else "")
         parts.append(f"{len(ws)} model(s) ({'/'.join(sources)}; weights {hashes})")
     if data:
-        parts.append(f"data {data}")
+        parts.append(f"data {data_hash(data)}")
     return "*Provenance:* " + " · ".join(parts)

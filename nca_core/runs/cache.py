@@ -27,17 +27,15 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from nca_core import fileio
+from nca_core import fileio, validate
+from nca_core.core.checkpoint import config_hash, data_fingerprint
+from nca_core.core.config import NCAConfig, TrainConfig
+from nca_core.core.model import NCA
+from nca_core.core.train import Trainer, TrainResult
 from nca_core.data import gray_scott as pde
-from nca_core import validate
-from nca_core.core.config import NCAConfig
-from nca_core.core.config import TrainConfig
-from nca_core.core.train import TrainResult, Trainer
-from nca_core.core.checkpoint import config_hash
 
 #: bump when the meaning of a cached result changes: every old cache entry is then ignored
 FORMAT_VERSION = 1
-PROFILES = ("smoke", "quick", "paper")
 
 
 # ---------------------------------------------------------------- locations
@@ -102,6 +100,11 @@ def build_data(spec: dict[str, Any]) -> np.ndarray:
     raise ValueError(f"spec kind={kind!r} is not accepted; accepted: 'gray_scott', 'emoji'")
 
 
+def data_hash(spec: dict[str, Any]) -> str:
+    """Fingerprint of the data ``spec`` describes: the one the trainer records for it."""
+    return data_fingerprint(build_data(spec))
+
+
 # ---------------------------------------------------------------------- jobs
 @dataclass(frozen=True)
 class Job:
@@ -125,6 +128,10 @@ class Trained:
     result: TrainResult
     source: str  # "cache", "shipped" or "trained"
     path: Path
+
+    def model(self) -> NCA:
+        """The NCA with the selected (best) weights."""
+        return self.result.model()
 
     @property
     def weights_hash(self) -> str:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nca_core.paper.gray_scott.measure import Comparison, moving_average
-from nca_core.paper.gray_scott.experiments import NoiseResults, SamplingResults
-from nca_core.view.plotting import animation_html, figure_dir, save_figure, snapshot_grid, write_video
+from nca_core.paper.gray_scott.measure import Comparison, NoiseResults, SamplingResults
+from nca_core.paper.measures import moving_average
+from nca_core.view.plotting import figure_dir, save_figure, snapshot_grid
+from nca_core.view.video import animation_html, write_video
 
 
 def fig3(traj: np.ndarray, steps: list[int], snapshots: list[int]):

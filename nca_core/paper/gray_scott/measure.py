@@ -16,14 +16,17 @@ has no test loss (the missing points of Fig 4A).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
-from nca_core.data import gray_scott as pde
 from nca_core import validate
 from nca_core.core.model import NCA
-
-DIVERGENCE_THRESHOLD = 1e3
+from nca_core.data import gray_scott as pde
+from nca_core.paper.gray_scott.jobs import noise_jobs, sampling_jobs
+from nca_core.paper.measures import blown_up
+from nca_core.runs.cache import Trained, sweep
 
 
 @dataclass
@@ -102,8 +105,7 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
         xs = model.trajectory(x, m, seed=seed, start=n)[:, 0] if nca_alive else None
         good = m  # steps of this block before the NCA diverged
         if nca_alive:
-            bad = ~np.isfinite(xs).all(axis=(1, 2, 3)) | (np.nan_to_num(np.abs(xs), nan=np.inf).max(axis=(1, 2, 3))
-                                                          > DIVERGENCE_THRESHOLD)
+            bad = blown_up(xs, axis=(1, 2, 3))
             if bad.any():
                 good = int(np.argmax(bad))
                 nca_alive, out.diverged_at = False, n + good + 1
@@ -122,25 +124,6 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
     if video_every:
         out.video_steps, out.video_nca, out.video_pde = vid_s, np.stack(vid_n), np.stack(vid_p)
     return out
-
-
-def moving_average(x: np.ndarray, y: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Moving mean and std of ``y`` over ``window`` neighbouring x values (NaNs ignored).
-
-    Returns the sorted x, the mean and the std (same length as x).
-    """
-    validate.integer("window", window, 1)
-    order = np.argsort(x)
-    xs, ys = np.asarray(x, float)[order], np.asarray(y, float)[order]
-    half = window // 2
-    mean = np.full(len(xs), np.nan)
-    std = np.full(len(xs), np.nan)
-    for i in range(len(xs)):
-        seg = ys[max(0, i - half): i + half + 1]
-        seg = seg[np.isfinite(seg)]
-        if seg.size:
-            mean[i], std[i] = seg.mean(), seg.std()
-    return xs, mean, std
 
 
 def pattern_statistics(state: np.ndarray) -> dict[str, float]:
@@ -182,14 +165,96 @@ def invasion(state: np.ndarray, ic: np.ndarray, margin: int = 6, threshold: floa
     return float(np.mean(np.asarray(state[..., 1])[region] > threshold))
 
 
-def spearman(x, y) -> float:
-    """Spearman rank correlation of the finite pairs (NaN if fewer than 2 or no spread; ties by order)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    m = np.isfinite(x) & np.isfinite(y)
-    if m.sum() < 2:
-        return float("nan")
-    rx = np.argsort(np.argsort(x[m])).astype(float)
-    ry = np.argsort(np.argsort(y[m])).astype(float)
-    if rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
+# ------------------------------------------------------------------ Fig 4/5
+@dataclass
+class SamplingResults:
+    """Everything Figs 4 and 5 show."""
+
+    sampling: list[int]
+    seeds: list[int]
+    models: dict[tuple[int, int], Trained]
+    train_loss: dict[tuple[int, int], float]
+    test: dict[int, Comparison]  # best seed per t
+    best_seed: dict[int, int]
+    pde_final: np.ndarray
+    baseline: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_time_sampling(P: SimpleNamespace, progress: bool = True) -> SamplingResults:
+    """Train or load the t × seed grid, then test the best seed of each t on the unseen IC."""
+    jobs = sampling_jobs(P)
+    models = dict(zip(jobs, sweep(list(jobs.values()), retrain=P.retrain, progress=progress, desc="Fig 4 models")))
+    train_loss = {k: tr.result.train_loss for k, tr in models.items()}
+    params = pde.preset(P.gamma_preset)
+    ic = pde.test_ic(P.test_size)
+    test, best_seed = {}, {}
+    for t in P.sampling:
+        cand = [(train_loss[(t, s)], s) for s in P.seeds if np.isfinite(train_loss[(t, s)])]
+        s = min(cand)[1] if cand else P.seeds[0]
+        best_seed[t] = s
+        test[t] = compare_to_pde(models[(t, s)].model(), ic, P.test_steps, params, snapshots=[P.test_steps])
+    ref = pde.solve(ic, P.test_steps, params, every=1)
+    baseline = float(np.mean(np.sqrt(np.sum((ref[1:] - ic) ** 2, axis=(1, 2, 3)))))
+    return SamplingResults(list(P.sampling), list(P.seeds), models, train_loss, test, best_seed,
+                           ref[-1], baseline)
+
+
+def fig5_model(P: SimpleNamespace, r: SamplingResults) -> Trained:
+    """The model of Fig 5: t = ``fig5_t`` (the largest t trained if it was not), best seed."""
+    t = P.fig5_t if P.fig5_t in r.sampling else max(r.sampling)
+    return r.models[(t, r.best_seed[t])]
+
+
+def run_fig5(P: SimpleNamespace, r: SamplingResults) -> Comparison:
+    """PDE against the Fig 5 model (:func:`fig5_model`) from the test IC up to fig5_steps."""
+    model = fig5_model(P, r).model()
+    snaps = sorted({0, *[n for n in (256, 512, 1024, 2048, 4096) if n <= P.fig5_steps], P.fig5_steps})
+    return compare_to_pde(model, pde.test_ic(P.test_size), P.fig5_steps, pde.preset(P.gamma_preset),
+                          snapshots=snaps, video_every=P.video_every)
+
+
+# ------------------------------------------------------------------ Fig 6
+@dataclass
+class NoiseResults:
+    levels: list[float]
+    seeds: list[int]
+    models: dict[tuple[float, int], Trained]
+    test: dict[tuple[float, int], Comparison]
+    pde_final: np.ndarray
+
+
+def run_noise(P: SimpleNamespace, progress: bool = True) -> NoiseResults:
+    jobs = noise_jobs(P)
+    models = dict(zip(jobs, sweep(list(jobs.values()), retrain=P.retrain, progress=progress, desc="Fig 6 models")))
+    params = pde.preset(P.gamma_preset)
+    ic = pde.test_ic(P.test_size)
+    test = {k: compare_to_pde(m.model(), ic, P.test_steps, params, snapshots=[P.test_steps])
+            for k, m in models.items()}
+    return NoiseResults(list(P.noise_levels), list(P.seeds), models, test,
+                        pde.solve(ic, P.test_steps, params, every=P.test_steps)[-1])
+
+
+# ------------------------------------------------------------------ Fig 3
+@dataclass
+class TrainingData:
+    """The Gray-Scott training trajectories as Fig 3 shows them."""
+
+    traj: np.ndarray  # [F, 4, 64, 64, 2] at ``steps``
+    steps: list[int]
+    snapshots: list[int]  # the steps shown as snapshots (a subset of ``steps``)
+    params: pde.GrayScottParams
+
+    def summary(self) -> str:
+        return (f"{self.traj.shape[1]} trajectories, {self.steps[-1]} steps, γ = {self.params.gamma}; data range "
+                f"[{self.traj.min():.3f}, {self.traj.max():.3f}]")
+
+
+def run_training_data(P: SimpleNamespace) -> TrainingData:
+    """Solve the PDE from the 4 training ICs for ``P.steps`` steps, keeping every ``P.animation_every``."""
+    params = pde.preset(P.gamma_preset)
+    traj = pde.solve(pde.training_ics(), P.steps, params, every=P.animation_every)
+    steps = list(range(0, (P.steps // P.animation_every) * P.animation_every + 1, P.animation_every))
+    snaps = sorted({min(s, steps[-1]) for s in P.snapshots} & set(steps)) or [0, steps[-1]]
+    return TrainingData(traj, steps, snaps, params)
+

@@ -1,7 +1,8 @@
-"""The paper's claims about Figs 8 and 9, checked against the numbers of a run.
+"""The paper's claims about the morph task (Figs 7–9), checked against the numbers of a run.
 
-Each function takes the :class:`~nca_core.emoji_eval.Morph` evaluations of the run and
-returns :class:`~nca_core.report.Claim` rows. A claim whose comparison needs a configuration
+Fig 7's checks take the data of the run; Figs 8–9's take the
+:class:`~nca_core.paper.morph.measure.Morph` evaluations. Each returns
+:class:`~nca_core.paper.report.Claim` rows. A claim whose comparison needs a configuration
 the run did not include (a parameter override dropped it) is marked "not tested".
 """
 
@@ -11,8 +12,9 @@ from typing import Sequence
 
 import numpy as np
 
-from nca_core.paper.gray_scott.measure import spearman
-from nca_core.paper.morph.measure import Morph, colour_error, shape_iou
+from nca_core.data.morph import MORPH_SEQUENCE
+from nca_core.paper.measures import spearman
+from nca_core.paper.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, shape_iou
 from nca_core.paper.report import Claim
 
 #: the opaque-region overlap that counts as "the rough shape of the rooster"
@@ -125,19 +127,126 @@ def fig9_sampling_claims(sampling: dict[int, Morph], y: np.ndarray, cone: dict |
     return claims
 
 
-def table_rows(morphs: dict[str, Morph], keys: Sequence[str] | None = None) -> str:
-    """A Markdown table of the measures of several models."""
+def table_rows(runs: Sequence[Run]) -> str:
+    """A Markdown table of the measures of several models (each distinct run once)."""
     rows = ["| model | training loss | morph error (t, 2t, 3t) | IoU at 3t | detail | colour | "
             "rooster distance at the last step | rollout |", "|---|---|---|---|---|---|---|---|"]
-    seen: set[int] = set()
-    for k in keys or list(morphs):
-        m = morphs[k]
-        if id(m) in seen:  # a run shared by two sweeps is listed once
-            continue
-        seen.add(id(m))
+    for m in {r.job.key: r.morph for r in runs}.values():
         state = "diverged at n = %d" % m.diverged_at if m.diverged_at is not None else "finite"
         if m.training_diverged:
             state += "; training diverged"
         rows.append(f"| {m.label} | {m.train_loss:.2f} | {', '.join(f'{e:.1f}' for e in m.errors)} | {m.iou:.2f} | "
                     f"{m.detail:.1f} | {m.colour:.3f} | {m.extrapolation_error:.1f} | {state} |")
     return "\n".join(rows)
+
+
+def _morphs(runs: dict) -> dict:
+    return {k: r.morph for k, r in runs.items()}
+
+
+def fig8(R: Fig8Results) -> list[Claim]:
+    """:func:`fig8_claims` of a chapter run."""
+    return fig8_claims(_morphs(R.kernels), _morphs(R.activations), R.no_noise and R.no_noise.morph,
+                       R.reference and R.reference.morph)
+
+
+def fig9(R: Fig9Results) -> list[Claim]:
+    """:func:`fig9_channel_claims` and :func:`fig9_sampling_claims` of a chapter run."""
+    return fig9_channel_claims(_morphs(R.channels)) + fig9_sampling_claims(_morphs(R.sampling), R.targets, R.cone)
+
+
+
+def _translate(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Shift the spatial axes (-3, -2) by (dy, dx) with zero fill: what leaves the lattice is lost."""
+    out = np.zeros_like(a)
+    h, w = a.shape[-3:-1]
+    src_r, dst_r = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
+    src_c, dst_c = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
+    out[..., dst_r, dst_c, :] = a[..., src_r, src_c, :]
+    return out
+
+
+def _verdict(ok: bool, as_paper: bool) -> bool | None:
+    """A failed check fails; a passed check counts only when the run used the paper's set-up."""
+    if not ok:
+        return False
+    return True if as_paper else None
+
+
+def fig7_claims(frames: np.ndarray, lattice: np.ndarray, y: np.ndarray, shifts: Sequence[dict],
+                names: Sequence[str], pad: int) -> list[Claim]:
+    """Checks of the Fig 7 set-up, computed from the data of this run.
+
+    A check that fails is "not reproduced"; a check that passes on a set-up other than the
+    paper's (other ``names``, or ``pad`` ≠ 10) is "not tested here".
+
+    Args:
+        frames: the images ``[T, 60, 60, 4]``.
+        lattice: the same frames zero-padded, ``[T, H, W, 4]``.
+        y: the shift-augmented trajectories ``[T, R, H, W, 4]``.
+        shifts: the ``R`` shift dicts of ``y``.
+        names: the emoji names of the frames.
+        pad: the padding width.
+    """
+    t = len(frames)
+    distinct = [not np.array_equal(frames[m], frames[m + 1]) for m in range(t - 1)]
+    fixed_last = t >= 2 and not distinct[-1]
+    seq_ok = t == 4 and fixed_last and all(distinct[:-1])
+    as_paper = tuple(names) == MORPH_SEQUENCE
+    seq = Claim(
+        "The data are the sequence alien → microbe → rooster → rooster: T = 4 frames, hence 3 transitions, "
+        "the last of which (rooster → rooster) makes the final image a fixed point",
+        f"T = {t} ({' → '.join(names)}), {t - 1} transition{'s' if t != 2 else ''}; last two frames identical: "
+        f"{'yes' if fixed_last else 'no'} (max difference "
+        f"{float(np.abs(frames[-1] - frames[-2]).max()) if t >= 2 else float('nan'):.3g})"
+        + ("" if as_paper else "; the names differ from the paper's sequence"),
+        seq_ok if as_paper else None,
+    )
+
+    h, w = lattice.shape[1:3]
+    border = np.ones((h, w), bool)
+    border[pad:h - pad, pad:w - pad] = False
+    border_max = float(np.abs(lattice[:, border]).max()) if border.any() else 0.0
+    inside_same = np.array_equal(lattice[:, pad:h - pad, pad:w - pad], frames)
+    in_range = float(frames.min()) >= 0.0 and float(frames.max()) <= 1.0
+    shape_ok = frames.shape[1:] == (60, 60, 4)
+    lat = Claim(
+        "Each image is a 60×60 RGBA array with values in [0, 1], embedded in an 80×80 lattice whose "
+        "10-cell border is zero in every channel",
+        f"images {frames.shape[1]}×{frames.shape[2]}×{frames.shape[3]}, values in "
+        f"[{float(frames.min()):.3g}, {float(frames.max()):.3g}]; lattice {h}×{w} (pad {pad}); "
+        f"largest absolute value in the border {border_max:.3g}; "
+        f"interior equals the image: {'yes' if inside_same else 'no'}",
+        _verdict(shape_ok and in_range and border_max == 0.0 and inside_same, pad == 10),
+    )
+
+    base = lattice
+    no_wrap, kept = [], []
+    mass = float(base[..., 3].sum())
+    for k, s in enumerate(shifts):
+        moved = _translate(base, s["dy"], s["dx"])
+        no_wrap.append(np.array_equal(y[:, k], moved))
+        kept.append(float(moved[..., 3].sum()) / mass if mass else 1.0)
+    largest = max((max(abs(s["dy"]), abs(s["dx"])) for s in shifts), default=0)
+    shift_ok = all(no_wrap) and min(kept) == 1.0
+    sh = Claim(
+        "The randomly shifted copies keep the whole image on the lattice (no pixel wraps across the periodic "
+        "boundary)",
+        f"{len(shifts)} copies, largest shift {largest} cells ≤ pad {pad}; "
+        f"copies equal to a zero-filled translation: {sum(no_wrap)}/{len(shifts)}; "
+        f"α mass kept without wrap-around: {100 * min(kept):.1f}% (worst copy)",
+        shift_ok,
+    )
+    return [seq, lat, sh]
+
+
+def noise_ablation(R: Fig8Results) -> str:
+    """One Markdown sentence comparing the reference model with and without input noise."""
+    if R.no_noise is None or R.reference is None:
+        return "The ablation was switched off (`noise_ablation=False`)."
+    nn, ref = R.no_noise.trained.result, R.reference.trained.result
+    mn, mr = R.no_noise.morph, R.reference.morph
+    return (f"Without noise: {len(nn.loss)} epochs run, "
+            + (f"**diverged at epoch {nn.diverged_epoch}**" if nn.diverged else "no divergence")
+            + f", training loss {nn.train_loss:.2f} (with noise: {ref.train_loss:.2f}); distance to the rooster "
+            f"at n = {mn.steps[-1]}: {mn.extrapolation_error:.1f} (with noise: {mr.extrapolation_error:.1f}).")

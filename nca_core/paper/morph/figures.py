@@ -3,40 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from nca_core.paper.morph.measure import Morph
-from nca_core.paper.morph.task_figures import composite
+from nca_core.paper.morph.measure import Fig8Results, Run
 from nca_core.runs.cache import Trained
-from nca_core.core.model import NCA
-from nca_core.view.plotting import figure_dir, save_figure, write_video
+from nca_core.view.images import composite, hidden_quadrants
+from nca_core.view.plotting import figure_dir, save_figure
+from nca_core.view.video import write_video
 
 
-def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: dict[str, str], y: np.ndarray,
-                 title: str, name: str):
+def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     """Left: per-epoch training loss of each model (log scale). Right: its states from the alien
     at n = 0, t, 2t, 3t and the extrapolation step, with the data in the last row.
 
     Args:
-        trained, morphs: the models and their evaluations, same keys.
-        names: short row label per key (e.g. ``{"kernels/ID_LAP": "ID_LAP"}``), in display order.
+        rows: the runs by row label (e.g. ``{"ID_LAP": run}``), in display order.
         y: the unshifted targets ``[T, H, W, 4]``.
         title: the figure title; name: the file name (PNG in the figure folder).
     """
     import matplotlib.pyplot as plt
 
-    keys = list(names)
+    keys = list(rows)
+    morphs = {k: r.morph for k, r in rows.items()}
     ncol = len(morphs[keys[0]].steps)
     nrow = len(keys) + 1
     fig = plt.figure(figsize=(5.2 + 1.35 * ncol, max(3.2, 1.35 * nrow)))
     gs = fig.add_gridspec(nrow, ncol + 2, wspace=0.05, hspace=0.08, width_ratios=[3.0, 0.75] + [1.0] * ncol)
     ax = fig.add_subplot(gs[:, 0])
     for i, k in enumerate(keys):
-        loss = trained[k].result.loss
-        ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=names[k])
-        if trained[k].result.diverged:
+        loss = rows[k].trained.result.loss
+        ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=k)
+        if rows[k].trained.result.diverged:
             ax.axvline(len(loss), color=f"C{i}", ls=":", lw=1)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -65,7 +63,7 @@ def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: d
                 t = morphs[keys[0]].t
                 a.set_title("n = 0" if j == 0 else "n = t" if n == t else f"n = {n // t}t", fontsize=9)
             if j == 0:
-                label = "data" if k is None else names[k]
+                label = "data" if k is None else k
                 if k is not None and "t =" not in label:
                     label += f"\n(t={morphs[k].t})"
                 a.set_ylabel(label, fontsize=8)
@@ -78,28 +76,11 @@ def sweep_figure(trained: dict[str, Trained], morphs: dict[str, Morph], names: d
 
 def trajectory(tr: Trained, y0: np.ndarray, steps: int, every: int = 1, seed: int = 0) -> tuple[np.ndarray, list[int]]:
     """All channels of one rollout from ``y0 [H, W, 4]``: ``[F, H, W, C]`` and the step numbers."""
-    model = NCA(tr.job.nca, params=tr.result.params)
+    model = tr.model()
     # one compiled loop over all steps (rollout would call it, and copy to the host, once per kept frame)
     states = np.concatenate([model.prepare_state(y0[None]).numpy()[None], model.trajectory(y0[None], steps, seed)])
     kept = list(range(0, steps + 1, every))
     return np.nan_to_num(states[kept, 0], nan=0.0, posinf=1.0, neginf=0.0), kept
-
-
-def hidden_quadrants(states: np.ndarray) -> np.ndarray:
-    """S2/S3 frames: observable RGBA top left; hidden channels 4–7, 8–11, 12–15 as RGBA after
-    h → (1 + tanh h)/2 in the other quadrants (fewer hidden channels leave quadrants empty)."""
-    f, h, w, c = states.shape
-    out = np.zeros((f, 2 * h, 2 * w, 3), np.float32)
-    out[:, :h, :w] = composite(states[..., :4])
-    for q, (r0, c0) in enumerate(((0, w), (h, 0), (h, w))):
-        lo = 4 + 4 * q
-        if lo >= c:
-            break
-        group = (1.0 + np.tanh(states[..., lo:lo + 4])) / 2.0
-        if group.shape[-1] < 4:
-            group = np.concatenate([group, np.ones(group.shape[:-1] + (4 - group.shape[-1],), np.float32)], -1)
-        out[:, r0:r0 + h, c0:c0 + w] = composite(group)
-    return out
 
 
 def videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: int = 1, fps: int = 30,
@@ -121,17 +102,8 @@ def videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: int = 
     return out
 
 
-def labelled(keys: Sequence[str]) -> dict[str, str]:
-    """Row labels from sweep keys: ``"kernels/ID_LAP"`` → ``"ID_LAP"``, ``"channels/8"`` → ``"C = 8"``."""
-    out = {}
-    for k in keys:
-        kind, _, v = k.partition("/")
-        out[k] = {"channels": f"C = {v}", "sampling": f"t = {v}"}.get(kind, v or kind)
-    return out
-
-
 def cone_figure(cone: dict | None):
-    """The spread of a one-pixel change (:func:`~nca_core.emoji_eval.light_cone`): the change
+    """The spread of a one-pixel change (:func:`~nca_core.paper.morph.measure.light_cone`): the change
     map with the hard bound and half of it, and the fraction of visibly changed pixels per distance.
     ``None`` (no t = 8 model in the run) gives a figure that says so."""
     import matplotlib.pyplot as plt
@@ -172,12 +144,10 @@ def cone_figure(cone: dict | None):
     return fig
 
 
-def noise_figure(trained: dict[str, Trained], morphs: dict[str, Morph], y: np.ndarray):
-    """The reference relu model with and without input noise (``"no_noise"``), as :func:`sweep_figure`;
-    a figure saying so when the run has no ablation."""
-    from nca_core.paper.morph.jobs import reference
-
-    if "no_noise" not in trained or reference(trained) is None:
+def noise_figure(R: Fig8Results):
+    """The reference relu model with and without input noise, as :func:`sweep_figure`; a figure
+    saying so when the run has no ablation."""
+    if R.no_noise is None or R.reference is None:
         import matplotlib.pyplot as plt
 
         fig, a = plt.subplots(figsize=(5, 1.2))
@@ -185,7 +155,10 @@ def noise_figure(trained: dict[str, Trained], morphs: dict[str, Morph], y: np.nd
         a.text(0.5, 0.5, "not computed: noise_ablation=False or no relu/ID_DIFF_LAP model", ha="center", va="center")
         save_figure(fig, "fig8_noise")
         return fig
-    tr = {"with": reference(trained), "no_noise": trained["no_noise"]}
-    mo = {"with": reference(morphs), "no_noise": morphs["no_noise"]}
-    return sweep_figure(tr, mo, {"with": "with noise", "no_noise": "without noise"}, y,
+    return sweep_figure({"with noise": R.reference, "without noise": R.no_noise}, R.targets,
                         "training loss, relu, ID_DIFF_LAP", "fig8_noise")
+
+
+def sweep_rows(runs: dict, label: str = "{}") -> dict[str, Run]:
+    """Row labels for a sweep ``{value: run}``: ``label`` formatted with each value (``"C = {}"``)."""
+    return {label.format(k): r for k, r in runs.items()}

@@ -20,19 +20,20 @@ Measures (all on the observable RGBA channels, averaged over the mask samples):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from types import SimpleNamespace
+from typing import Sequence, TypeVar
 
 import numpy as np
 
 from nca_core.data import morph as data
-from nca_core.runs.cache import Trained
-from nca_core.core.model import NCA
-from nca_core.paper.report import Claim
+from nca_core.paper.measures import blown_up
+from nca_core.paper.morph.jobs import fig8_jobs, fig9_jobs, stability_jobs, train_all
+from nca_core.runs.cache import Job, Trained, emoji_spec
+
+K = TypeVar("K")
 
 #: α above which a pixel counts as part of the picture
 OPAQUE = 0.5
-#: a state with |x| above this (or non-finite) counts as diverged
-BLOWUP = 1e3
 
 
 def targets(names: Sequence[str] = data.MORPH_SEQUENCE, pad: int = 10) -> np.ndarray:
@@ -111,11 +112,11 @@ def evaluate(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4,
     if extrapolate < m:
         raise ValueError(f"extrapolate={extrapolate!r} is not accepted; accepted: an integer >= {m} (the frames - 1)")
     steps = [k * t for k in range(m + 1)] + [extrapolate * t]
-    model = NCA(tr.job.nca, params=tr.result.params)
+    model = tr.model()
     x0 = np.repeat(y[:1], samples, axis=0)
     with np.errstate(all="ignore"):
         states = np.asarray(model.rollout(x0, steps[-1], seed=seed, frames=steps))
-        bad = ~(np.abs(states) <= BLOWUP).all(axis=(1, 2, 3, 4))  # NaN compares False: counted as bad
+        bad = blown_up(states, axis=(1, 2, 3, 4))
     diverged_at = next((n for n, b in zip(steps, bad) if b), None)
     states = np.where(bad[:, None, None, None, None], np.nan, states)
     obs = states[..., :4]
@@ -166,7 +167,7 @@ def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold
     i, j = np.unravel_index(np.argmin(d), d.shape)
     x = y0.copy()
     x[i, j, :] = 0.0
-    model = NCA(tr.job.nca, params=tr.result.params)
+    model = tr.model()
     # one sample per rollout: the same seed then gives both the same update masks
     a = np.asarray(model.rollout(y0[None], steps, seed=seed, frames=[steps]))[0, 0]
     b = np.asarray(model.rollout(x[None], steps, seed=seed, frames=[steps]))[0, 0]
@@ -179,3 +180,132 @@ def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold
     return {"pixel": (int(i), int(j)), "exact": int(cheb[anyd].max()) if anyd.any() else 0, "effective": effective,
             "visible": int(cheb[vis].max()) if vis.any() else 0, "steps": int(steps),
             "change": diff[..., :4].max(-1), "distance": cheb, "threshold": float(threshold)}
+
+
+# ------------------------------------------------------------ chapter runs
+@dataclass
+class Run:
+    """One model of a sweep: its job, the trained model and its evaluation."""
+
+    job: Job
+    trained: Trained
+    morph: Morph
+
+    @property
+    def label(self) -> str:
+        return self.job.label
+
+
+def _runs(jobs: dict[K, Job], P: SimpleNamespace, y: np.ndarray, desc: str) -> dict[K, Run]:
+    """Train (or load) and evaluate every job once, keyed as given."""
+    trained = train_all(jobs, retrain=P.retrain, desc=desc)
+    morphs = evaluate_all(trained, y, P.extrapolate, seed=P.seed)
+    return {k: Run(jobs[k], trained[k], morphs[k]) for k in jobs}
+
+
+def _morphs(runs: dict[K, Run]) -> dict[K, Morph]:
+    return {k: r.morph for k, r in runs.items()}
+
+
+@dataclass
+class Fig8Results:
+    """Everything Fig 8 and videos S1–S3 show."""
+
+    kernels: dict[str, Run]
+    activations: dict[str, Run]
+    no_noise: Run | None
+    targets: np.ndarray
+
+    @property
+    def reference(self) -> Run | None:
+        """The reference model (relu, ``ID_DIFF_LAP``, input noise), if the sweeps include it."""
+        return self.activations.get("relu", self.kernels.get("ID_DIFF_LAP"))
+
+    def runs(self) -> list[Run]:
+        """Every distinct run, in sweep order."""
+        return list({r.job.key: r for r in [*self.kernels.values(), *self.activations.values(),
+                                             *filter(None, [self.no_noise])]}.values())
+
+    def video_models(self) -> dict[str, Trained]:
+        """The models of videos S1/S2 (the reference) and S3 (linear), where the sweeps have them."""
+        out = {}
+        if self.reference is not None:
+            out["S1"] = self.reference.trained
+        if "linear" in self.activations:
+            out["S3"] = self.activations["linear"].trained
+        return out
+
+
+def run_fig8(P: SimpleNamespace) -> Fig8Results:
+    """Train (or load) and evaluate the Fig 8 models of the ``kernels_activations`` parameters."""
+    jobs = fig8_jobs(P)
+    y = targets()
+    named = {**{("kernels", k): j for k, j in jobs.kernels.items()},
+             **{("activations", a): j for a, j in jobs.activations.items()},
+             **({("no_noise", ""): jobs.no_noise} if jobs.no_noise else {})}
+    runs = _runs(named, P, y, "Fig 8 models")
+    return Fig8Results(kernels={k: r for (kind, k), r in runs.items() if kind == "kernels"},
+                       activations={k: r for (kind, k), r in runs.items() if kind == "activations"},
+                       no_noise=runs.get(("no_noise", "")), targets=y)
+
+
+@dataclass
+class Fig9Results:
+    """Everything Fig 9 shows, and the stability chapters' models among its runs."""
+
+    channels: dict[int, Run]
+    sampling: dict[int, Run]
+    symmetric: Run | None
+    stability: dict[str, Run]
+    cone: dict | None
+    targets: np.ndarray
+
+    def runs(self) -> list[Run]:
+        return list({r.job.key: r for r in [*self.channels.values(), *self.sampling.values(),
+                                             *filter(None, [self.symmetric])]}.values())
+
+
+def run_fig9(P: SimpleNamespace) -> Fig9Results:
+    """Train (or load) and evaluate the Fig 9 models of the ``channels_sampling`` parameters; the
+    one-pixel light cone of the t = 8 model, when the sweep has it."""
+    jobs = fig9_jobs(P)
+    y = targets()
+    named = {**{("channels", c): j for c, j in jobs.channels.items()},
+             **{("sampling", t): j for t, j in jobs.sampling.items()},
+             **({("symmetric", 0): jobs.symmetric} if jobs.symmetric else {})}
+    runs = _runs(named, P, y, "Fig 9 models")
+    by_key = {r.job.key: r for r in runs.values()}
+    stability = {}
+    for name, j in stability_jobs(P).items():
+        if j.key not in by_key:
+            raise ValueError(f"stability model {name!r} ({j.label}) is not among the Fig 9 runs; "
+                             f"accepted: parameters whose sweeps include it")
+        stability[name] = by_key[j.key]
+    sampling = {t: r for (kind, t), r in runs.items() if kind == "sampling"}
+    cone = light_cone(sampling[8].trained, y[0], 16) if 8 in sampling else None
+    return Fig9Results(channels={c: r for (kind, c), r in runs.items() if kind == "channels"}, sampling=sampling,
+                       symmetric=runs.get(("symmetric", 0)), stability=stability, cone=cone, targets=y)
+
+
+# ------------------------------------------------------------------ Fig 7
+@dataclass
+class TaskData:
+    """The morph task's data as Fig 7 shows them."""
+
+    frames: np.ndarray  # [T, 60, 60, 4] the images
+    lattice: np.ndarray  # [T, H, W, 4] the images zero-padded
+    y: np.ndarray  # [T, R, H, W, 4] the randomly shifted copies (the training batch)
+    shifts: list[dict]  # the R shifts of ``y``
+    spec: dict  # the data specification of ``y`` (:func:`nca_core.runs.cache.emoji_spec`)
+
+    def summary(self) -> str:
+        return (f"{len(self.frames)} frames of shape {self.frames.shape[1:]}; lattice {self.lattice.shape[1:]}; "
+                f"batch y {self.y.shape} (frames, trajectories, rows, columns, channels)")
+
+
+def run_task(P: SimpleNamespace) -> TaskData:
+    """The images, the padded lattice and the shifted training copies of the ``morphing_task`` parameters."""
+    frames = data.morph_frames(P.names)
+    y, shifts = data.emoji_trajectories(P.names, P.copies, P.pad, P.max_shift, P.seed)
+    return TaskData(frames, data.pad_lattice(frames, P.pad), y, shifts,
+                    emoji_spec(P.names, P.copies, P.pad, P.max_shift, P.seed))

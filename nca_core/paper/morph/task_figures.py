@@ -11,22 +11,12 @@ from typing import Sequence
 
 import numpy as np
 
-from nca_core.data.morph import MORPH_SEQUENCE, add_input_noise
+from nca_core.data.morph import add_input_noise
+from nca_core.view.images import composite
 from nca_core.view.plotting import save_figure
-from nca_core.paper.report import Claim
 
 _OUTLINE = "#d62728"
 _SHIFTED = "#ff7f0e"
-
-
-def composite(rgba: np.ndarray, cell: int = 5, light: float = 1.0, dark: float = 0.82) -> np.ndarray:
-    """Straight-alpha ``[..., H, W, 4]`` over a grey/white checkerboard of ``cell``-pixel squares → RGB in [0, 1]."""
-    rgba = np.clip(np.asarray(rgba, dtype=np.float32), 0.0, 1.0)
-    h, w = rgba.shape[-3:-1]
-    ii, jj = np.indices((h, w))
-    board = np.where(((ii // cell) + (jj // cell)) % 2 == 0, light, dark).astype(np.float32)[..., None]
-    alpha = rgba[..., 3:4]
-    return rgba[..., :3] * alpha + board * (1.0 - alpha)
 
 
 def _bare(ax) -> None:
@@ -170,92 +160,3 @@ def fig7_noise(lattice: np.ndarray, levels: Sequence[float], seed: int):
     return fig
 
 
-def _translate(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    """Shift the spatial axes (-3, -2) by (dy, dx) with zero fill: what leaves the lattice is lost."""
-    out = np.zeros_like(a)
-    h, w = a.shape[-3:-1]
-    src_r, dst_r = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
-    src_c, dst_c = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
-    out[..., dst_r, dst_c, :] = a[..., src_r, src_c, :]
-    return out
-
-
-def data_hash(y: np.ndarray) -> str:
-    """The fingerprint the trainer records for these trajectories (:func:`nca_core.train.data_fingerprint`)."""
-    from nca_core.core.checkpoint import data_fingerprint
-
-    return data_fingerprint(y)
-
-
-def _verdict(ok: bool, as_paper: bool) -> bool | None:
-    """A failed check fails; a passed check counts only when the run used the paper's set-up."""
-    if not ok:
-        return False
-    return True if as_paper else None
-
-
-def fig7_claims(frames: np.ndarray, lattice: np.ndarray, y: np.ndarray, shifts: Sequence[dict],
-                names: Sequence[str], pad: int) -> list[Claim]:
-    """Checks of the Fig 7 set-up, computed from the data of this run.
-
-    A check that fails is "not reproduced"; a check that passes on a set-up other than the
-    paper's (other ``names``, or ``pad`` ≠ 10) is "not tested here".
-
-    Args:
-        frames: the images ``[T, 60, 60, 4]``.
-        lattice: the same frames zero-padded, ``[T, H, W, 4]``.
-        y: the shift-augmented trajectories ``[T, R, H, W, 4]``.
-        shifts: the ``R`` shift dicts of ``y``.
-        names: the emoji names of the frames.
-        pad: the padding width.
-    """
-    t = len(frames)
-    distinct = [not np.array_equal(frames[m], frames[m + 1]) for m in range(t - 1)]
-    fixed_last = t >= 2 and not distinct[-1]
-    seq_ok = t == 4 and fixed_last and all(distinct[:-1])
-    as_paper = tuple(names) == MORPH_SEQUENCE
-    seq = Claim(
-        "The data are the sequence alien → microbe → rooster → rooster: T = 4 frames, hence 3 transitions, "
-        "the last of which (rooster → rooster) makes the final image a fixed point",
-        f"T = {t} ({' → '.join(names)}), {t - 1} transition{'s' if t != 2 else ''}; last two frames identical: "
-        f"{'yes' if fixed_last else 'no'} (max difference "
-        f"{float(np.abs(frames[-1] - frames[-2]).max()) if t >= 2 else float('nan'):.3g})"
-        + ("" if as_paper else "; the names differ from the paper's sequence"),
-        seq_ok if as_paper else None,
-    )
-
-    h, w = lattice.shape[1:3]
-    border = np.ones((h, w), bool)
-    border[pad:h - pad, pad:w - pad] = False
-    border_max = float(np.abs(lattice[:, border]).max()) if border.any() else 0.0
-    inside_same = np.array_equal(lattice[:, pad:h - pad, pad:w - pad], frames)
-    in_range = float(frames.min()) >= 0.0 and float(frames.max()) <= 1.0
-    shape_ok = frames.shape[1:] == (60, 60, 4)
-    lat = Claim(
-        "Each image is a 60×60 RGBA array with values in [0, 1], embedded in an 80×80 lattice whose "
-        "10-cell border is zero in every channel",
-        f"images {frames.shape[1]}×{frames.shape[2]}×{frames.shape[3]}, values in "
-        f"[{float(frames.min()):.3g}, {float(frames.max()):.3g}]; lattice {h}×{w} (pad {pad}); "
-        f"largest absolute value in the border {border_max:.3g}; "
-        f"interior equals the image: {'yes' if inside_same else 'no'}",
-        _verdict(shape_ok and in_range and border_max == 0.0 and inside_same, pad == 10),
-    )
-
-    base = lattice
-    no_wrap, kept = [], []
-    mass = float(base[..., 3].sum())
-    for k, s in enumerate(shifts):
-        moved = _translate(base, s["dy"], s["dx"])
-        no_wrap.append(np.array_equal(y[:, k], moved))
-        kept.append(float(moved[..., 3].sum()) / mass if mass else 1.0)
-    largest = max((max(abs(s["dy"]), abs(s["dx"])) for s in shifts), default=0)
-    shift_ok = all(no_wrap) and min(kept) == 1.0
-    sh = Claim(
-        "The randomly shifted copies keep the whole image on the lattice (no pixel wraps across the periodic "
-        "boundary)",
-        f"{len(shifts)} copies, largest shift {largest} cells ≤ pad {pad}; "
-        f"copies equal to a zero-filled translation: {sum(no_wrap)}/{len(shifts)}; "
-        f"α mass kept without wrap-around: {100 * min(kept):.1f}% (worst copy)",
-        shift_ok,
-    )
-    return [seq, lat, sh]

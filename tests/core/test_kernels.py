@@ -12,9 +12,9 @@ import pytest
 import tensorflow as tf
 
 from nca_core.core import kernels
-from nca_core.data import gray_scott as pde
 from nca_core.core.config import NCAConfig
 from nca_core.core.perception import perceive
+from nca_core.data import gray_scott as pde
 
 H, W = 12, 15  # non-square on purpose: a row/column mix-up cannot cancel
 ROW, COL = np.indices((H, W)).astype(np.float64)

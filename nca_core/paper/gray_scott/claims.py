@@ -1,45 +1,13 @@
-"""The Gray-Scott experiments of the paper (Figs 3–6): jobs, evaluation and claim checks.
-
-The notebooks call these functions with their resolved parameters; all logic lives here.
-"""
+"""The claims of the Gray-Scott chapter (Figs 3–6), computed from each run's numbers."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 
 from nca_core.data import gray_scott as pde
-from nca_core.paper.gray_scott.measure import Comparison, compare_to_pde, invasion, pattern_statistics, spearman
-from nca_core.runs.cache import Job, Trained, gray_scott_spec, sweep
-from nca_core.core.config import NCAConfig
+from nca_core.paper.gray_scott.measure import Comparison, NoiseResults, SamplingResults, invasion, pattern_statistics
+from nca_core.paper.measures import spearman
 from nca_core.paper.report import Claim
-from nca_core.core.config import TrainConfig
-from nca_core.core.checkpoint import data_fingerprint
-
-
-def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "published", noise: float = 0.0,
-        lr: float = 1e-3, **schedule: Any) -> Job:
-    """The paper's PDE training run (Fig 4/6 settings) for one (t, seed, ξ); ``lr`` 1e-3 as the paper.
-
-    ``schedule`` may set the learning-rate schedule fields of :class:`TrainConfig`
-    (``lr_schedule``, ``warmup``, ``lr_min``); the default is the paper's constant rate.
-    """
-    label = f"t={t} seed={seed}" + (f" ξ={noise:g}" if noise else "")
-    return Job(
-        nca=NCAConfig.gray_scott(channels=channels),
-        train=TrainConfig.gray_scott(t=t, epochs=epochs, seed=seed, data_noise=float(noise), lr=float(lr),
-                                        **schedule),
-        data=gray_scott_spec(t, 1024, preset),
-        label=label,
-    )
-
-
-def data_hash(preset: str = "published") -> str:
-    """Fingerprint of the 4 × 1025 training frames (every step)."""
-    return data_fingerprint(pde.training_trajectories(1, 1024, pde.preset(preset))[::64])
 
 
 # ------------------------------------------------------------------ Fig 3
@@ -63,46 +31,6 @@ def fig3_claims(traj: np.ndarray, steps: list[int]) -> list[Claim]:
               f"relative change over the last {span} steps: {change:.3f}; B coverage "
               + ", ".join(f"{s['coverage']:.2f}" for s in stats), change > 0.01),
     ]
-
-
-# ------------------------------------------------------------------ Fig 4/5
-@dataclass
-class SamplingResults:
-    """Everything Figs 4 and 5 show."""
-
-    sampling: list[int]
-    seeds: list[int]
-    models: dict[tuple[int, int], Trained]
-    train_loss: dict[tuple[int, int], float]
-    test: dict[int, Comparison]  # best seed per t
-    best_seed: dict[int, int]
-    pde_final: np.ndarray
-    baseline: float
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def sampling_jobs(P: SimpleNamespace) -> dict[tuple[int, int], Job]:
-    """The Fig 4 grid of the ``time_sampling`` notebook's parameters, keyed (t, seed)."""
-    return {(t, s): job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr) for t in P.sampling for s in P.seeds}
-
-
-def run_time_sampling(P: SimpleNamespace, progress: bool = True) -> SamplingResults:
-    """Train or load the t × seed grid, then test the best seed of each t on the unseen IC."""
-    jobs = sampling_jobs(P)
-    models = dict(zip(jobs, sweep(list(jobs.values()), retrain=P.retrain, progress=progress, desc="Fig 4 models")))
-    train_loss = {k: tr.result.train_loss for k, tr in models.items()}
-    params = pde.preset(P.gamma_preset)
-    ic = pde.test_ic(P.test_size)
-    test, best_seed = {}, {}
-    for t in P.sampling:
-        cand = [(train_loss[(t, s)], s) for s in P.seeds if np.isfinite(train_loss[(t, s)])]
-        s = min(cand)[1] if cand else P.seeds[0]
-        best_seed[t] = s
-        test[t] = compare_to_pde(models[(t, s)].result.model(), ic, P.test_steps, params, snapshots=[P.test_steps])
-    ref = pde.solve(ic, P.test_steps, params, every=1)
-    baseline = float(np.mean(np.sqrt(np.sum((ref[1:] - ic) ** 2, axis=(1, 2, 3)))))
-    return SamplingResults(list(P.sampling), list(P.seeds), models, train_loss, test, best_seed,
-                           ref[-1], baseline)
 
 
 def fig4_claims(r: SamplingResults) -> list[Claim]:
@@ -151,15 +79,6 @@ def fig4_claims(r: SamplingResults) -> list[Claim]:
     return claims
 
 
-def run_fig5(P: SimpleNamespace, r: SamplingResults) -> Comparison:
-    """PDE against the t = fig5_t model (best seed) from the test IC up to fig5_steps."""
-    t = P.fig5_t if P.fig5_t in r.sampling else max(r.sampling)
-    model = r.models[(t, r.best_seed[t])].result.model()
-    snaps = sorted({0, *[n for n in (256, 512, 1024, 2048, 4096) if n <= P.fig5_steps], P.fig5_steps})
-    return compare_to_pde(model, pde.test_ic(P.test_size), P.fig5_steps, pde.preset(P.gamma_preset),
-                          snapshots=snaps, video_every=P.video_every)
-
-
 def fig5_claims(c: Comparison) -> list[Claim]:
     n = max(c.snapshots)
     if c.diverged_at is not None or c.snapshots[n][0] is None:
@@ -174,33 +93,6 @@ def fig5_claims(c: Comparison) -> list[Claim]:
                   f"at n={n}: the maze invades {100 * inv_n:.0f}% of the initially empty region (PDE "
                   f"{100 * inv_p:.0f}%); wavelength NCA {s_n['wavelength']:.1f} vs PDE {s_p['wavelength']:.1f}; "
                   f"contrast {s_n['contrast']:.2f}", bool(ok))]
-
-
-# ------------------------------------------------------------------ Fig 6
-@dataclass
-class NoiseResults:
-    levels: list[float]
-    seeds: list[int]
-    models: dict[tuple[float, int], Trained]
-    test: dict[tuple[float, int], Comparison]
-    pde_final: np.ndarray
-
-
-def noise_jobs(P: SimpleNamespace) -> dict[tuple[float, int], Job]:
-    """The Fig 6 runs of the ``noise`` notebook's parameters, keyed (ξ, seed)."""
-    return {(xi, s): job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr) for xi in P.noise_levels
-            for s in P.seeds}
-
-
-def run_noise(P: SimpleNamespace, progress: bool = True) -> NoiseResults:
-    jobs = noise_jobs(P)
-    models = dict(zip(jobs, sweep(list(jobs.values()), retrain=P.retrain, progress=progress, desc="Fig 6 models")))
-    params = pde.preset(P.gamma_preset)
-    ic = pde.test_ic(P.test_size)
-    test = {k: compare_to_pde(m.result.model(), ic, P.test_steps, params, snapshots=[P.test_steps])
-            for k, m in models.items()}
-    return NoiseResults(list(P.noise_levels), list(P.seeds), models, test,
-                        pde.solve(ic, P.test_steps, params, every=P.test_steps)[-1])
 
 
 def fig6_claims(r: NoiseResults) -> list[Claim]:
@@ -258,4 +150,3 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     else:
         claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "no ξ ≥ 0.5", None))
     return claims
-

@@ -8,22 +8,23 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.paper.morph import jobs as emoji
-from nca_core.paper.morph import claims as emoji_claims
-from nca_core.paper.morph import measure as emoji_eval
-from nca_core.paper.morph import figures as emoji_figs
-from nca_core.runs import cache as experiments
-from nca_core.runs import params
-from nca_core.core.model import NCA
 from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA
 from nca_core.core.train import Trainer
+from nca_core.paper import registry
+from nca_core.paper.morph import claims as emoji_claims
+from nca_core.paper.morph import figures as emoji_figs
+from nca_core.paper.morph import jobs as emoji
+from nca_core.paper.morph import measure as emoji_eval
+from nca_core.runs import cache as experiments
+from nca_core.view.images import hidden_quadrants
 
 
 def _fake(cfg: NCAConfig, params_: dict, t: int = 2, label: str = "m", loss: float = 1.0) -> SimpleNamespace:
     """A stand-in for experiments.Trained with hand-set weights."""
     job = SimpleNamespace(nca=cfg, train=SimpleNamespace(t=t), label=label, key=label)
     res = SimpleNamespace(params=params_, train_loss=loss, diverged=False)
-    return SimpleNamespace(job=job, result=res)
+    return SimpleNamespace(job=job, result=res, model=lambda: NCA(cfg, params=params_))
 
 
 def _zero(cfg: NCAConfig) -> dict:
@@ -45,25 +46,24 @@ def _diffusion(channels: int = 4, fire_rate: float = 1.0, d: float = 0.2) -> tup
 
 # ---------------------------------------------------------------- jobs
 def test_quick_profile_jobs_share_runs_and_name_the_stability_models():
-    A, _ = params.resolve("kernels_activations", {"profile": "quick"})
-    B, _ = params.resolve("channels_sampling", {"profile": "quick"})
+    A, _ = registry.resolve("kernels_activations", {"profile": "quick"})
+    B, _ = registry.resolve("channels_sampling", {"profile": "quick"})
     ja, jb = emoji.fig8_jobs(A), emoji.fig9_jobs(B)
-    assert ja["kernels/ID_DIFF_LAP"].key == ja["activation/relu"].key == jb["channels/16"].key == jb["sampling/32"].key
-    assert len({j.key for j in ja.values()}) == 8  # 4 kernel sets + 3 other activations + the no-noise ablation
-    assert ja["no_noise"].train.input_noise == 0 and ja["activation/relu"].train.input_noise == 1e-3
+    assert ja.kernels["ID_DIFF_LAP"].key == ja.activations["relu"].key == jb.channels[16].key == jb.sampling[32].key
+    assert len(ja.all()) == 8  # 4 kernel sets + 3 other activations + the no-noise ablation
+    assert ja.no_noise.train.input_noise == 0 and ja.activations["relu"].train.input_noise == 1e-3
     stab = emoji.stability_jobs(B)
     got = {k: (j.nca.channels, j.train.t, j.nca.kernel_set) for k, j in stab.items()}
     assert got == {"C32_t32": (32, 32, "ID_DIFF_LAP"), "C16_t64": (16, 64, "ID_DIFF_LAP"),
                    "C32_t32_sym": (32, 32, "ID_LAP_AV")}
     assert all(j.nca.activation == "relu" and j.nca.fire_rate == 0.5 and j.data["copies"] == 8 for j in stab.values())
-    assert emoji.sweep_keys(stab, jb) == {"C32_t32": "channels/32", "C16_t64": "sampling/64", "C32_t32_sym": "symmetric"}
-    with pytest.raises(ValueError, match="C32_t32"):
-        emoji.sweep_keys(stab, ja)
+    assert stab["C32_t32"] == jb.channels[32] and stab["C16_t64"] == jb.sampling[64] and stab["C32_t32_sym"] == jb.symmetric
+    assert len(jb.all()) == 4 + 4 - 1 + 1  # C 4, 8, 16, 32; t 2, 8, 32, 64 (C=16 t=32 shared); the symmetric model
 
 
 def test_paper_profile_jobs_are_the_authors_settings():
-    A, _ = params.resolve("kernels_activations", {"profile": "paper"})
-    j = emoji.fig8_jobs(A)["activation/relu"]
+    A, _ = registry.resolve("kernels_activations", {"profile": "paper"})
+    j = emoji.fig8_jobs(A).activations["relu"]
     assert (j.nca.channels, j.train.t, j.train.epochs, j.train.lr, j.train.chunk_size) == (16, 64, 8000, 1e-3, None)
     assert (j.train.state_reg, j.train.input_noise, j.train.augment_every) == (0.0, 1e-3, 0)
     assert j.data == experiments.emoji_spec(copies=8)
@@ -71,10 +71,10 @@ def test_paper_profile_jobs_are_the_authors_settings():
 
 def test_every_quick_profile_model_is_shipped():
     """`make book` at the quick profile loads every model of the chapter instead of training it."""
-    A, _ = params.resolve("kernels_activations", {"profile": "quick"})
-    B, _ = params.resolve("channels_sampling", {"profile": "quick"})
+    A, _ = registry.resolve("kernels_activations", {"profile": "quick"})
+    B, _ = registry.resolve("channels_sampling", {"profile": "quick"})
     root = experiments.weights_dir()
-    for j in [*emoji.fig8_jobs(A).values(), *emoji.fig9_jobs(B).values()]:
+    for j in [*emoji.fig8_jobs(A).all(), *emoji.fig9_jobs(B).all()]:
         assert (root / j.key / "manifest.json").exists(), j.label
 
 
@@ -92,9 +92,9 @@ def test_stability_models_load_by_name_without_training(monkeypatch, tmp_path):
                                        ({"profile": "smoke", "channels": 3}, "channels")])
 def test_bad_emoji_parameters_are_rejected(ns, needle):
     with pytest.raises(ValueError, match=needle):
-        params.resolve("kernels_activations", ns)
+        registry.resolve("kernels_activations", ns)
     with pytest.raises(ValueError, match="channel_list"):
-        params.resolve("channels_sampling", {"profile": "smoke", "channel_list": [2, 8]})
+        registry.resolve("channels_sampling", {"profile": "smoke", "channel_list": [2, 8]})
 
 
 # ---------------------------------------------------------------- training
@@ -195,7 +195,7 @@ def test_hidden_quadrants_place_each_channel_group():
     s[..., 4], s[..., 7] = 20.0, 20.0  # group 4–7: red, opaque
     s[..., 9], s[..., 11] = 20.0, 20.0  # group 8–11: green, opaque
     s[..., 14], s[..., 15] = 20.0, 20.0  # group 12–15: blue, opaque
-    q = emoji_figs.hidden_quadrants(s)[0]
+    q = hidden_quadrants(s)[0]
     assert q.shape == (16, 16, 3)
     np.testing.assert_allclose(q[:8, :8], 0.0)
     np.testing.assert_allclose(q[:8, 8:], np.broadcast_to([1, 0.5, 0.5], (8, 8, 3)), atol=1e-6)

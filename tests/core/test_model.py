@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nca_core.core import kernels
-from nca_core.core import model
-from nca_core.data import gray_scott as pde
-from nca_core.core.model import NCA
+from nca_core.core import kernels, model
 from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA
 from nca_core.core.perception import perceive
+from nca_core.data import gray_scott as pde
 
 BOUNDARIES = ("periodic", "zero", "reflect")
 D4 = [(k, t) for t in (False, True) for k in range(4)]

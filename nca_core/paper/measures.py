@@ -1,0 +1,46 @@
+"""Measures shared by the chapters: blow-up detection, moving averages, rank correlation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nca_core import validate
+from nca_core.core.config import DIVERGENCE_THRESHOLD
+
+
+def blown_up(states: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+    """True where a state is non-finite or has |x| above :data:`DIVERGENCE_THRESHOLD` (over ``axis``)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.abs(states) <= DIVERGENCE_THRESHOLD).all(axis=axis)  # NaN compares False: blown up
+
+
+def moving_average(x: np.ndarray, y: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Moving mean and std of ``y`` over ``window`` neighbouring x values (NaNs ignored).
+
+    Returns the sorted x, the mean and the std (same length as x).
+    """
+    validate.integer("window", window, 1)
+    order = np.argsort(x)
+    xs, ys = np.asarray(x, float)[order], np.asarray(y, float)[order]
+    half = window // 2
+    mean = np.full(len(xs), np.nan)
+    std = np.full(len(xs), np.nan)
+    for i in range(len(xs)):
+        seg = ys[max(0, i - half): i + half + 1]
+        seg = seg[np.isfinite(seg)]
+        if seg.size:
+            mean[i], std[i] = seg.mean(), seg.std()
+    return xs, mean, std
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation of the finite pairs (NaN if fewer than 2 or no spread; ties by order)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    m = np.isfinite(x) & np.isfinite(y)
+    if m.sum() < 2:
+        return float("nan")
+    rx = np.argsort(np.argsort(x[m])).astype(float)
+    ry = np.argsort(np.argsort(y[m])).astype(float)
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(rx, ry)[0, 1])

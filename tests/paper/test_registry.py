@@ -1,0 +1,71 @@
+"""The notebook registry: parameter resolution, the parameter table, and _toc.yml written from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nca_core.paper import registry
+
+
+def test_resolve_fills_profile_defaults_and_reports_changes():
+    P, changed = registry.resolve("time_sampling", {"profile": "quick", "sampling": [4, 32], "seeds": None,
+                                                  "In": [], "np": np})
+    assert P.sampling == [4, 32] and P.epochs == registry.declared("time_sampling")["epochs"].defaults["quick"]
+    assert changed == {"sampling": [4, 32]}
+
+
+@pytest.mark.parametrize(
+    "ns,needle",
+    [({"profile": "fast"}, "profile"),
+     ({"profile": "smoke", "sampling": [0, 32]}, "sampling"),
+     ({"profile": "smoke", "chanels": 32}, "chanels"),
+     ({"profile": "smoke", "epochs": -3}, "epochs"),
+     ({"profile": "smoke", "retrain": "maybe"}, "retrain")],
+)
+def test_resolve_rejects_bad_parameters(ns, needle):
+    with pytest.raises(ValueError, match=needle):
+        registry.resolve("time_sampling", ns)
+
+
+def test_command_line_text_values_are_parsed():
+    # papermill -p sampling "[4, 32]" -p retrain true injects strings
+    P, changed = registry.resolve("time_sampling", {"profile": "smoke", "sampling": "[4, 32]", "retrain": "true",
+                                                  "epochs": "3"})
+    assert P.sampling == [4, 32] and P.retrain is True and P.epochs == 3
+
+
+def test_noise_level_outside_unit_interval_is_rejected():
+    with pytest.raises(ValueError, match="noise_levels"):
+        registry.resolve("noise", {"profile": "smoke", "noise_levels": [0.1, 1.5]})
+
+
+def test_parameter_table_lists_every_parameter():
+    text = registry.table("noise")
+    for name in registry.declared("noise"):
+        assert f"`{name}`" in text
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_toc_is_the_registrys():
+    assert (ROOT / "_toc.yml").read_text(encoding="utf-8") == registry.toc()
+
+
+def test_every_notebook_file_is_registered_and_every_entry_has_its_file():
+    files = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert files == set(registry.NOTEBOOKS)
+    for nb in registry.NOTEBOOKS.values():
+        assert nb.figures, nb.name  # each page writes its figures (checked by the notebook tests)
+
+
+def test_jobs_are_distinct_and_only_for_training_notebooks():
+    assert registry.jobs("gray_scott_data", "quick") == []
+    jobs = registry.jobs("kernels_activations", "quick")
+    assert len(jobs) == len({j.key for j in jobs}) == 8
+    assert {j.train.t for j in registry.jobs("time_sampling", "quick", {"sampling": [4, 32]})} == {4, 32}
+    with pytest.raises(ValueError, match="notebook"):
+        registry.jobs("nosuch", "quick")

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 
-.PHONY: venv test book clean bench
+.PHONY: venv test lint book clean bench
 
 venv: $(STAMP)
 
@@ -25,7 +25,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[dev]'
 	@touch $(STAMP)
 
-test: venv
+lint: venv
+	$(BIN)/ruff check nca_core tests benchmarks scripts
+
+test: lint
 	$(BIN)/python -m pytest -q -ra tests
 
 # PROFILE=smoke|quick|paper selects the notebooks' profile (quick: shipped weights, minutes on a CPU)

@@ -89,11 +89,10 @@ def naive_perceive(x, kernel_set, boundary):
 
 def run_one(name: str, naive: bool, recompute: int) -> dict:
     """Train a few epochs of one configuration in this process and time them."""
+    import nca_core.model as model_mod
     import tensorflow as tf  # noqa: F401
 
-    import nca_core.model as model_mod
-    from nca_core.core.config import NCAConfig
-    from nca_core.core.config import TrainConfig
+    from nca_core.core.config import NCAConfig, TrainConfig
     from nca_core.core.train import Trainer
 
     if naive:
@@ -106,7 +105,7 @@ def run_one(name: str, naive: bool, recompute: int) -> dict:
     tc = TrainConfig(epochs=epochs, recompute=recompute, select_after=0.0, **cfg["train"])
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stamps: list[float] = []
-    Trainer(nca, tc, y).fit(progress=False, callback=lambda e, l: stamps.append(time.perf_counter()))
+    Trainer(nca, tc, y).fit(progress=False, callback=lambda epoch, loss: stamps.append(time.perf_counter()))
     epoch_s = float(np.median(np.diff(stamps[1:])))  # the first epoch includes compilation
     flop, lattice_steps = flops_per_epoch(cfg)
     return {
@@ -164,9 +163,11 @@ def main() -> None:
             continue
         r = report[name]
         print(f"\n{name}: {r['epoch_s']:.3f} s/epoch, {r['lattice_steps_per_s']:.0f} lattice-steps/s, "
-              f"{r['gflops']:.1f} GFLOP/s = {100 * r['fraction_of_peak']:.1f}% of peak, peak RSS {r['peak_rss_mb']:.0f} MB")
+              f"{r['gflops']:.1f} GFLOP/s = {100 * r['fraction_of_peak']:.1f}% of peak, "
+              f"peak RSS {r['peak_rss_mb']:.0f} MB")
         if "speedup_vs_naive" in r:
-            print(f"  naive depthwise-conv reference: {r['naive_epoch_s']:.3f} s/epoch -> {r['speedup_vs_naive']:.2f}x faster")
+            print(f"  naive depthwise-conv reference: {r['naive_epoch_s']:.3f} s/epoch -> "
+                  f"{r['speedup_vs_naive']:.2f}x faster")
         if "recompute_8" in r:
             rc = r["recompute_8"]
             print(f"  recompute=8: {rc['epoch_s']:.3f} s/epoch ({rc['time_ratio']:.2f}x time), peak RSS "

@@ -17,7 +17,8 @@ def test_notebook_runs_at_smoke_and_writes_its_figures(smoke_book, name):
     import nbformat
 
     nb = nbformat.read(smoke_book / "book" / "_executed" / f"{name}.ipynb", as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    errors = [o for o in outputs if o.get("output_type") == "error"]
     assert not errors
     for fig in NOTEBOOKS[name].figures:
         path = smoke_book / "book" / "_executed" / "figures" / fig

@@ -106,7 +106,8 @@ def test_lap_zero_on_linear_fields(a, b, c):
 
 @pytest.mark.parametrize(
     "field,expected",
-    [(ROW**2, 2.0), (COL**2, 2.0), (ROW * COL, 0.0), (ROW**2 - COL**2, 0.0), (3 * ROW**2 + 5 * COL**2 - 7 * ROW * COL, 16.0)],
+    [(ROW**2, 2.0), (COL**2, 2.0), (ROW * COL, 0.0), (ROW**2 - COL**2, 0.0),
+     (3 * ROW**2 + 5 * COL**2 - 7 * ROW * COL, 16.0)],
     ids=["row2", "col2", "rowcol", "row2-col2", "mixed"],
 )
 def test_lap_exact_on_quadratic_fields(field, expected):

@@ -143,14 +143,16 @@ def test_resume_after_interruption_is_exact(tmp_path):
     with pytest.raises(Stop):
         Trainer(nc, tc, y, checkpoint_dir=tmp_path / "b").fit(progress=False, callback=killer)
     seen = []
-    resumed = Trainer(nc, tc, y, checkpoint_dir=tmp_path / "b").fit(progress=False, callback=lambda e, l: seen.append(e))
+    resumed = Trainer(nc, tc, y, checkpoint_dir=tmp_path / "b").fit(progress=False,
+                                                                     callback=lambda epoch, loss: seen.append(epoch))
     assert seen[0] == 4  # resumed from the checkpoint written after epoch 3
     np.testing.assert_array_equal(straight.loss, resumed.loss)
     for k in PARAM_NAMES:
         np.testing.assert_array_equal(straight.final_params[k], resumed.final_params[k])
         np.testing.assert_array_equal(straight.params[k], resumed.params[k])
     # a different configuration does not pick up that checkpoint
-    other = Trainer(nc, TrainConfig(t=2, epochs=7, checkpoint_every=2, seed=4, **QUICK), y, checkpoint_dir=tmp_path / "b")
+    other = Trainer(nc, TrainConfig(t=2, epochs=7, checkpoint_every=2, seed=4, **QUICK), y,
+                    checkpoint_dir=tmp_path / "b")
     assert load_state(other.checkpoint_dir / "checkpoint.npz", other.key) is None
 
 

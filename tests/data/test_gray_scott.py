@@ -287,7 +287,8 @@ def test_solve_rejects_bad_arguments():
         pde.solve(x, 4, every=0)
     with pytest.raises(ValueError, match="dtype"):
         pde.solve(x, 4, dtype="float16")
-    for bad in (np.zeros((64, 64)), np.zeros((64, 2)), np.zeros((64, 64, 3)), np.zeros((2, 64)), np.zeros((2, 64, 2, 2))):
+    shapes = ((64, 64), (64, 2), (64, 64, 3), (2, 64), (2, 64, 2, 2))
+    for bad in map(np.zeros, shapes):
         with pytest.raises(ValueError, match="state") as ei:
             pde.solve(bad, 4)
         assert str(bad.shape) in str(ei.value)

@@ -57,7 +57,8 @@ def test_quick_profile_jobs_share_runs_and_name_the_stability_models():
     assert got == {"C32_t32": (32, 32, "ID_DIFF_LAP"), "C16_t64": (16, 64, "ID_DIFF_LAP"),
                    "C32_t32_sym": (32, 32, "ID_LAP_AV")}
     assert all(j.nca.activation == "relu" and j.nca.fire_rate == 0.5 and j.data["copies"] == 8 for j in stab.values())
-    assert stab["C32_t32"] == jb.channels[32] and stab["C16_t64"] == jb.sampling[64] and stab["C32_t32_sym"] == jb.symmetric
+    assert stab["C32_t32"] == jb.channels[32] and stab["C16_t64"] == jb.sampling[64]
+    assert stab["C32_t32_sym"] == jb.symmetric
     assert len(jb.all()) == 4 + 4 - 1 + 1  # C 4, 8, 16, 32; t 2, 8, 32, 64 (C=16 t=32 shared); the symmetric model
 
 

@@ -42,7 +42,8 @@ def fig4_claims(r: SamplingResults) -> list[Claim]:
     if len(ts) >= 2:
         rho = spearman(ts, mean_train)
         claims.append(Claim("Training loss increases with the time sampling t",
-                            "train loss (min after burn-in) " + ", ".join(f"t={t}: {v:.3g}" for t, v in zip(ts, mean_train))
+                            "train loss (min after burn-in) "
+                            + ", ".join(f"t={t}: {v:.3g}" for t, v in zip(ts, mean_train))
                             + f" (Spearman ρ = {rho:.2f})", bool(rho > 0.5)))
     else:
         claims.append(Claim("Training loss increases with the time sampling t", "one t only", None))
@@ -130,12 +131,14 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
         for xi in mid:
             for loss, st in stats(xi):
                 turing = st is not None and st["contrast"] > 0.05
-                wrong = st is None or abs(st["coverage"] - ref["coverage"]) > 0.05 or not np.isfinite(st["wavelength"]) \
+                wrong = st is None or abs(st["coverage"] - ref["coverage"]) > 0.05 \
+                    or not np.isfinite(st["wavelength"]) \
                     or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > 0.1
                 ok &= turing and wrong
                 ev.append(f"ξ={xi:g}: contrast {st['contrast'] if st else float('nan'):.2f}, wavelength "
                           f"{st['wavelength'] if st else float('nan'):.1f} (PDE {ref['wavelength']:.1f})")
-        claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns", "; ".join(ev), ok))
+        claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns",
+                            "; ".join(ev), ok))
     else:
         claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns",
                             "no ξ in (0.2, 0.5)", None))

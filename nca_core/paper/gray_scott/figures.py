@@ -149,7 +149,8 @@ def _ic_and_pde(fig, gs, col: int, pde_final: np.ndarray, n: int) -> None:
     """Panel B of Figs 4 and 6: the test initial condition and the PDE at step n (channel B)."""
     from nca_core.data.gray_scott import test_ic
 
-    for j, (img, lab) in enumerate([(test_ic(pde_final.shape[0])[..., 1], "test IC"), (pde_final[..., 1], f"PDE, n={n}")]):
+    panels = [(test_ic(pde_final.shape[0])[..., 1], "test IC"), (pde_final[..., 1], f"PDE, n={n}")]
+    for j, (img, lab) in enumerate(panels):
         a = fig.add_subplot(gs[0, col + j])
         a.imshow(img, cmap="magma", vmin=0, vmax=1)
         a.set_title(("B  " if j == 0 else "") + lab, fontsize=9, loc="left")

@@ -3,6 +3,19 @@
 The library behind the NCA companion to Richardson, Antal, Blythe & Schumacher,
 "Learning spatio-temporal patterns with Neural Cellular Automata",
 PLOS Computational Biology 20(4): e1011589 (2024).
+
+Layers (each imports only the ones after it; ``tests/test_layers.py`` checks this):
+
+* :mod:`nca_core.cli` — the ``nca-book`` command;
+* :mod:`nca_core.paper` — the paper's chapters (jobs, measures, claims, figures) and the
+  notebook registry;
+* :mod:`nca_core.runs` — the results cache (train or load by configuration hash) and
+  notebook parameters;
+* :mod:`nca_core.core` — the TensorFlow engine: NCA, trainer, configs, checkpoints, and the
+  NumPy reference step; it knows nothing of the paper;
+* :mod:`nca_core.data` — NumPy data: the Gray-Scott solver and ICs, the morph images, noise;
+* :mod:`nca_core.view` — pictures, videos, figure files;
+* :mod:`nca_core.fileio`, :mod:`nca_core.validate` — atomic writes, error messages.
 """
 
 __version__ = "0.1.0"

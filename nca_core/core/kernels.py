@@ -48,7 +48,7 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "AV": ("AV",),
 }
 
-#: Every kernel set accepted by :class:`nca_core.model.NCAConfig` (the TF code's strings).
+#: Every kernel set accepted by :class:`nca_core.core.config.NCAConfig` (the TF code's strings).
 KERNEL_SETS: tuple[str, ...] = (
     "ID_LAP",
     "ID_LAP_AV",

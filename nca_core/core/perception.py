@@ -106,7 +106,7 @@ def perceive(x: tf.Tensor, kernel_set: str, boundary: str) -> tf.Tensor:
 
     Args:
         x: state tensor ``[B, H, W, C]``.
-        kernel_set: name of a kernel set (see :mod:`nca_core.kernels`).
+        kernel_set: name of a kernel set (see :mod:`nca_core.core.kernels`).
         boundary: ``"periodic"``, ``"zero"`` or ``"reflect"``.
 
     Returns:

@@ -1,8 +1,8 @@
 """Profiles, the shared results cache, shipped weights, and sweeps.
 
 Every trained model is identified by a hash of its full configuration: the architecture
-(:class:`~nca_core.model.NCAConfig`), the training procedure
-(:class:`~nca_core.train.TrainConfig`), the data specification (how the training data are
+(:class:`~nca_core.core.config.NCAConfig`), the training procedure
+(:class:`~nca_core.core.config.TrainConfig`), the data specification (how the training data are
 generated) and :data:`FORMAT_VERSION`. :func:`train_or_load` looks for that hash
 
 1. in the results cache (``results/models/<hash>/``; ``$NCA_RESULTS_DIR`` overrides),

@@ -88,7 +88,7 @@ def fig9_channel_claims(channels: dict[int, Morph]) -> list[Claim]:
 def fig9_sampling_claims(sampling: dict[int, Morph], y: np.ndarray, cone: dict | None = None) -> list[Claim]:
     """Claims 2 and 3 of Fig 9 from the time-sampling slice (keyed by t).
 
-    ``y`` are the unshifted targets; ``cone`` the :func:`~nca_core.emoji_eval.light_cone`
+    ``y`` are the unshifted targets; ``cone`` the :func:`~nca_core.paper.morph.measure.light_cone`
     of the t = 8 model over 2t steps.
     """
     claims = []

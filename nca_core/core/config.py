@@ -29,6 +29,15 @@ _SCHEDULE_FIELDS = ("lr_schedule", "warmup", "lr_min")
 DIVERGENCE_THRESHOLD = 1e3
 
 
+def _from_dict(cls: type, d: dict[str, Any]) -> Any:
+    """``cls(**d)``, refusing names that are not fields of the dataclass ``cls``."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(d) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s) {sorted(unknown)}; accepted: {sorted(names)}")
+    return cls(**d)
+
+
 @dataclass(frozen=True)
 class NCAConfig:
     """Architecture of an NCA. Frozen and validated at construction.
@@ -113,11 +122,7 @@ class NCAConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "NCAConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown NCAConfig field(s) {sorted(unknown)}; accepted: {sorted(names)}")
-        return cls(**d)
+        return _from_dict(cls, d)
 
 
 
@@ -236,11 +241,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown TrainConfig field(s) {sorted(unknown)}; accepted: {sorted(names)}")
-        return cls(**d)
+        return _from_dict(cls, d)
 
 
 def learning_rate(tc: TrainConfig, epoch: int) -> float:

@@ -47,27 +47,15 @@ def _stencils(x: tf.Tensor, names: tuple[str, ...], boundary: str) -> list[tf.Te
     h, w = tf.shape(x)[1], tf.shape(x)[2]
     xp = pad1(x, boundary)
 
-    def cols(u, c0, c1, c2):  # 1-D pass along columns: c0*u[j-1] + c1*u[j] + c2*u[j+1]
-        terms = []
-        for c, sl in ((c0, u[:, :, 0:w]), (c1, u[:, :, 1 : w + 1]), (c2, u[:, :, 2 : w + 2])):
-            if c == 1.0:
-                terms.append(sl)
-            elif c == -1.0:
-                terms.append(-sl)
-            elif c != 0.0:
-                terms.append(c * sl)
+    def combine(pairs):  # Σ c·slice, skipping zeros and multiplications by ±1
+        terms = [sl if c == 1.0 else -sl if c == -1.0 else c * sl for c, sl in pairs if c != 0.0]
         return tf.add_n(terms)
 
+    def cols(u, c0, c1, c2):  # 1-D pass along columns: c0*u[j-1] + c1*u[j] + c2*u[j+1]
+        return combine(((c0, u[:, :, 0:w]), (c1, u[:, :, 1 : w + 1]), (c2, u[:, :, 2 : w + 2])))
+
     def rows(u, c0, c1, c2, scale):  # 1-D pass along rows, then scale
-        terms = []
-        for c, sl in ((c0, u[:, 0:h]), (c1, u[:, 1 : h + 1]), (c2, u[:, 2 : h + 2])):
-            if c == 1.0:
-                terms.append(sl)
-            elif c == -1.0:
-                terms.append(-sl)
-            elif c != 0.0:
-                terms.append(c * sl)
-        return tf.add_n(terms) * scale
+        return combine(((c0, u[:, 0:h]), (c1, u[:, 1 : h + 1]), (c2, u[:, 2 : h + 2]))) * scale
 
     cache: dict[str, tf.Tensor] = {}
 

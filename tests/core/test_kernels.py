@@ -1,4 +1,4 @@
-"""Oracle tests for nca_core.kernels: stencils, kernel sets and the parameter count.
+"""Oracle tests for nca_core.core.kernels: stencils, kernel sets and the parameter count.
 
 Every stencil is checked on polynomial fields whose exact answer is known analytically
 (paper-spec §1.2), both through the NumPy reference ``correlate_numpy`` and through the

@@ -1,4 +1,4 @@
-"""Oracle tests for nca_core.perception and nca_core.model.
+"""Oracle tests for nca_core.core.perception, nca_core.core.model and the NumPy reference step.
 
 Perception is checked against independent implementations (per-channel NumPy
 correlation, FFT circular correlation, zero-embedded lattices, ``tf.nn.depthwise_conv2d``),

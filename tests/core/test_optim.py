@@ -1,4 +1,4 @@
-"""Oracle tests for nca_core.optim against Keras 3's Nadam and the normalisation formula."""
+"""Oracle tests for nca_core.core.optim against Keras 3's Nadam and the normalisation formula."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Oracle tests for nca_core.pde: the Gray-Scott solver, its initial conditions and noise.
+"""Oracle tests for nca_core.data.gray_scott: the Gray-Scott solver, its initial conditions and noise.
 
 The solver is compared with an independent implementation of the same scheme written
 here (explicit loop over the nine stencil offsets, coefficients typed from paper-spec

@@ -1,4 +1,4 @@
-"""Tests for nca_core.data: emoji assets, pairs and augmentation primitives."""
+"""Tests for nca_core.data.morph: emoji assets, pairs and augmentation primitives."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Results cache, shipped weights, notebook parameters and the nca-book command."""
+"""Results cache: train once, find again, detect damage, shipped weights, configuration keys."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ from nca_core import fileio, validate
 from nca_core.core.checkpoint import config_hash, data_fingerprint
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.core.model import NCA
-from nca_core.core.train import Trainer, TrainResult
+from nca_core.core.result import TrainResult
+from nca_core.core.train import Trainer
 from nca_core.data import gray_scott as pde
 
 #: bump when the meaning of a cached result changes: every old cache entry is then ignored

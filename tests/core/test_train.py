@@ -10,7 +10,8 @@ from nca_core.core.checkpoint import load_state
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.core.kernels import LAP, correlate_numpy
 from nca_core.core.model import PARAM_NAMES
-from nca_core.core.train import Trainer, TrainResult, train
+from nca_core.core.result import TrainResult
+from nca_core.core.train import Trainer, train
 
 HEAT_NCA = dict(channels=4, observable=1, kernel_set="ID_LAP", activation="relu", fire_rate=1.0, boundary="periodic")
 QUICK = dict(chunk_size=None, state_reg=0.0, select_after=0.0, select_requires_decrease=False)

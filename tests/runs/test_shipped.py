@@ -1,0 +1,45 @@
+"""Every shipped model still loads under its cache key and runs exactly as before the restructure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nca_core.core.config import NCAConfig, TrainConfig
+from nca_core.runs import cache
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = json.loads((ROOT / "tests" / "assets" / "shipped_rollouts.json").read_text())
+FOLDERS = sorted(p.name for p in (ROOT / "weights").iterdir() if (p / "manifest.json").exists())
+
+
+def test_the_golden_file_covers_every_model_made_before_it():
+    assert set(GOLDEN) <= set(FOLDERS)
+
+
+@pytest.mark.parametrize("name", FOLDERS)
+def test_shipped_model_loads_under_its_key(name):
+    folder = ROOT / "weights" / name
+    res = cache._load_model_folder(folder)  # None if a file does not match its SHA-256
+    assert res is not None, f"{name}: damaged or unreadable"
+    job_info = json.loads((folder / "job.json").read_text())
+    job = cache.Job(NCAConfig.from_dict(res.nca_config.to_dict()), TrainConfig.from_dict(res.train_config.to_dict()),
+                    job_info["data"], job_info.get("label", ""))
+    assert job.key == name == job_info["key"]  # today's hashing gives the folder its name back
+    assert cache.lookup(job) is not None
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_shipped_model_rolls_out_as_recorded(name):
+    from nca_core.core.model import NCA
+
+    nca = NCA.load(ROOT / "weights" / name)
+    x0 = np.random.default_rng(0).random((2, 24, 24, nca.config.observable)).astype("float32")
+    last = nca.rollout(x0, steps=16, seed=3, every=8)[-1]
+    want = GOLDEN[name]
+    assert float(np.mean(last)) == pytest.approx(want["mean"], rel=1e-6, abs=1e-7)
+    np.testing.assert_allclose(last[0, 12, 12, :4], want["first"], rtol=1e-5, atol=1e-6)
+    assert json.loads((ROOT / "weights" / name / "result.json").read_text())["best_loss"] == want["best_loss"]

@@ -13,6 +13,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from nca_core import validate
 from nca_core.core.config import ACTIVATIONS
 from nca_core.core.kernels import KERNEL_SETS, PAPER_KERNEL_SETS
 from nca_core.data import gray_scott as gs_data
@@ -137,6 +138,45 @@ _PARAMS: dict[str, dict[str, Param]] = {
         "input_noise": Param(same([1e-3, 0.05, 0.2]), float_list(0.0, 1.0),
                               "input-noise amplitudes a of x ← (1−a)x + a·U(0,1) shown"),
     },
+    "local_stability": {
+        "stride": Param({"smoke": 20, "quick": 4, "paper": 1}, lambda n, v: validate.integer(n, parsed(v), 1, 60),
+                        "perturb every stride-th pixel of the 60×60 image region (1 = all 3600)"),
+        "perturbation": Param(same("invert"), choice("invert", "zero", "one"),
+                              "what a perturbed pixel's RGBA becomes: invert (x → 1 − x), zero or one"),
+        "threshold": Param(same(0.1), number(0.0, 1.0), "a final pixel counts as changed above this RGBA difference"),
+        "masks": Param({"smoke": 2, "quick": 1, "paper": 4}, integer(1),
+                       "update-mask realisations the footprints are averaged over"),
+        "common_masks": Param(same(True), flag,
+                              "True: perturbed and unperturbed runs share their update masks (common random numbers)"),
+        "noise_pairs": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(1),
+                             "pairs of unperturbed runs with independent masks (the noise floor)"),
+        "batch_size": Param({"smoke": 4, "quick": 8, "paper": 64},
+                            lambda n, v: validate.integer(n, parsed(v), 1, 4096),
+                            "perturbed lattices per compiled rollout (about 8 MB each at C = 32)"),
+        "timing_pixels": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(0),
+                               "pixels timed as one batch and one by one (0 = no timing)"),
+        "examples": Param(same(4), integer(1), "example final states shown per model"),
+        "seed": Param(same(0), integer(0), "seed of the update masks"),
+        "recompute": Param(same(False), flag, "compute the maps even if cached"),
+    },
+    "adversarial_stability": {
+        "horizon": Param({"smoke": 6, "quick": 96, "paper": 96}, integer(1), "n of κⁿ (paper: 96 = 3t)"),
+        "snapshots": Param({"smoke": [0, 2, 4, 6, 16], "quick": [0, 32, 64, 96, 256], "paper": [0, 32, 64, 96, 256]},
+                           int_list(0), "steps shown (the horizon is added)"),
+        "objective": Param(same("paper"), choice("paper", "code"),
+                           "paper: κ with plain norms against Φⁿ(x⁰); code: the authors' squared-norm objective"),
+        "iterations": Param({"smoke": 3, "quick": 100, "paper": 1000}, integer(1), "Nadam iterations"),
+        "copies": Param({"smoke": 1, "quick": 1, "paper": 4}, integer(1),
+                        "initial states optimised in parallel per direction (min κ, max κ)"),
+        "lr": Param(same(2e-3), learning_rate, "Nadam learning rate (the authors' code: 2e-3)"),
+        "eval_masks": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(1),
+                            "mask realisations κ and the distances are averaged over after optimising"),
+        "micro_batch": Param(same(0), integer(0),
+                             "copies per gradient evaluation (0 = all at once; less memory, same numbers)"),
+        "seed": Param(same(0), integer(0), "seed of the starting noise and of the update masks"),
+        "video_every": Param({"smoke": 4, "quick": 2, "paper": 1}, integer(1), "steps between video frames"),
+        "recompute": Param(same(False), flag, "optimise even if cached"),
+    },
 }
 
 
@@ -191,8 +231,22 @@ def _fig9_jobs(p: types.SimpleNamespace) -> list[Job]:
     return fig9_jobs(p).all()
 
 
+def _stability_jobs(*names: str) -> Callable[[types.SimpleNamespace], list[Job]]:
+    """The named stability models (``channels_sampling`` runs) a stability notebook loads at its profile."""
+
+    def jobs(p: types.SimpleNamespace) -> list[Job]:
+        from nca_core.paper.morph.jobs import stability_jobs
+
+        q, _ = resolve("channels_sampling", {"profile": p.profile, "symmetric": False})
+        found = stability_jobs(q)
+        return [found[n] for n in names]
+
+    return jobs
+
+
 GRAY_SCOTT = "Learning a reaction–diffusion system"
 MORPH = "Morphing between images"
+STABILITY = "How stable is what was learnt?"
 
 #: the book's pages before and after the notebook chapters: (part caption, [page files])
 PAGES_BEFORE = (("The model", ("book/model",)),)
@@ -213,6 +267,10 @@ NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (
               "S3_channels.mp4")),
     Notebook("channels_sampling", MORPH, _PARAMS["channels_sampling"], _fig9_jobs,
              ("fig9_channels.png", "fig9_sampling.png", "fig9_locality.png", "fig9_stability_models.png")),
+    Notebook("local_stability", STABILITY, _PARAMS["local_stability"], _stability_jobs("C32_t32", "C16_t64"),
+             ("fig10_local_stability.png", "fig10_footprints.png")),
+    Notebook("adversarial_stability", STABILITY, _PARAMS["adversarial_stability"], _stability_jobs("C32_t32"),
+             ("fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4")),
 )}
 
 

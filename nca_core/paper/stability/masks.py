@@ -15,6 +15,7 @@ sequence of a seed does not depend on the batch size or on how the rollout is sp
 
 from __future__ import annotations
 
+import weakref
 from typing import Sequence
 
 import numpy as np
@@ -92,8 +93,9 @@ class Rollouts:
             self._own_fn = advance
         return self._own_fn
 
-    def run(self, x0, frames: Sequence[int], masks: tf.Tensor | None = None, seed: int | None = None) -> np.ndarray:
-        """Roll ``x0 [B, H, W, c]`` out and keep the states at ``frames``: ``[F, B, H, W, C]``.
+    def run(self, x0, frames: Sequence[int], masks: tf.Tensor | None = None, seed: int | None = None,
+            keep: int | None = None) -> np.ndarray:
+        """Roll ``x0 [B, H, W, c]`` out and keep the states at ``frames``: ``[F, B, H, W, C or keep]``.
 
         Args:
             x0: initial states (zero-padded to C channels).
@@ -103,6 +105,7 @@ class Rollouts:
             seed: instead of ``masks``: independent masks per lattice, drawn from this seed
                 (as :meth:`NCA.rollout <nca_core.core.model.NCA.rollout>` draws them; they
                 depend on the batch size).
+            keep: keep only the first ``keep`` channels (e.g. the observable ones) of each state.
         """
         if (masks is None) == (seed is None):
             raise ValueError("give exactly one of masks (shared) and seed (independent masks per lattice)")
@@ -120,5 +123,15 @@ class Rollouts:
                     x = self._own()(params, x, tf.constant([validate.integer("seed", seed, 0), 0], tf.int64),
                                     tf.constant(n), tf.constant(f - n))
                 n = f
-            out.append(x.numpy())
+            out.append(x[..., :keep].numpy() if keep else x.numpy())
         return np.stack(out)
+
+
+_RUNNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def rollouts(model: NCA) -> Rollouts:
+    """The :class:`Rollouts` of ``model``, made once (its compiled functions are reused)."""
+    if model not in _RUNNERS:
+        _RUNNERS[model] = Rollouts(model)
+    return _RUNNERS[model]

@@ -33,14 +33,20 @@ def moving_average(x: np.ndarray, y: np.ndarray, window: int = 3) -> tuple[np.nd
     return xs, mean, std
 
 
+def _ranks(v: np.ndarray) -> np.ndarray:
+    """Ranks 0…n−1, tied values sharing the mean of their ranks."""
+    s = np.sort(v)
+    return (np.searchsorted(s, v, "left") + np.searchsorted(s, v, "right") - 1) / 2.0
+
+
 def spearman(x, y) -> float:
-    """Spearman rank correlation of the finite pairs (NaN if fewer than 2 or no spread; ties by order)."""
+    """Spearman rank correlation of the finite pairs (ties share their mean rank; NaN if fewer
+    than 2 pairs or no spread)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     m = np.isfinite(x) & np.isfinite(y)
     if m.sum() < 2:
         return float("nan")
-    rx = np.argsort(np.argsort(x[m])).astype(float)
-    ry = np.argsort(np.argsort(y[m])).astype(float)
+    rx, ry = _ranks(x[m]), _ranks(y[m])
     if rx.std() == 0 or ry.std() == 0:
         return float("nan")
     return float(np.corrcoef(rx, ry)[0, 1])

@@ -75,3 +75,13 @@ def test_trajectory_equals_rollout_step_by_step():
     a = nca.trajectory(x0, 9, seed=3, start=5)
     b = nca.rollout(x0, 9, seed=3, every=1, start=5)[1:]
     np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_spearman_ranks_ties_by_their_mean_rank():
+    from nca_core.paper.measures import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert np.isnan(spearman([1, 2, 3], [5, 5, 5]))  # identical losses: no trend, not ρ = 1
+    assert spearman([1, 2, 3, 4], [1, 1, 2, 2]) == pytest.approx(np.corrcoef([0, 1, 2, 3], [0.5, 0.5, 2.5, 2.5])[0, 1])
+    assert np.isnan(spearman([1, np.nan], [2, 3]))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from nca_core import validate
-from nca_core.core.config import ACTIVATIONS
+from nca_core.core.config import ACTIVATIONS, LR_SCHEDULES
 from nca_core.core.kernels import KERNEL_SETS, PAPER_KERNEL_SETS
 from nca_core.data import gray_scott as gs_data
 from nca_core.data import morph as morph_data
@@ -53,9 +53,12 @@ _GS_COMMON = {
 }
 
 _GS_TRAINING = {
-    "epochs": Param({"smoke": 2, "quick": 300, "paper": 4000}, integer(1), "training epochs per model"),
-    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, learning_rate,
-                "Nadam learning rate (paper 1e-3; quick 5e-3 makes up for 13× fewer epochs)"),
+    "epochs": Param({"smoke": 2, "quick": 300, "long": 2000, "paper": 4000}, integer(1), "training epochs per model"),
+    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "long": 1e-3, "paper": 1e-3}, learning_rate,
+                "Nadam learning rate, or the peak of the schedule (paper 1e-3; quick 5e-3 for 13× fewer epochs)"),
+    "lr_schedule": Param({**same("constant"), "long": "cosine"}, choice(*LR_SCHEDULES),
+                         "learning-rate schedule: constant (the paper's), cosine or exponential decay to lr_min"),
+    "lr_min": Param(same(1e-5), learning_rate, "the rate a decaying schedule ends at"),
     "seeds": Param({"smoke": [0], "quick": [0], "paper": [0, 1, 2, 3]}, int_list(0), "weight/shuffle seeds"),
     "channels": Param(same(8), integer(2), "NCA channels C (2 observable: A, B)"),
     "test_size": Param({"smoke": 64, "quick": 128, "paper": 128}, choice(64, 128),

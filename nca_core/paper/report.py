@@ -34,6 +34,19 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
     return "\n".join(rows)
 
 
+def training(models: Iterable[Any]) -> str:
+    """How the models were trained, e.g. ``300 epochs at lr 0.005`` or ``2000 epochs, lr 0.001 → 1e-05 (cosine)``;
+    the epochs actually run and the selected (best) epoch, where they differ from the plan."""
+    out = []
+    for m in models:
+        tc, res = m.result.train_config, m.result
+        lr = f"lr {tc.lr:g}" if tc.lr_schedule == "constant" else f"lr {tc.lr:g} → {tc.lr_min:g} ({tc.lr_schedule})"
+        run = f"{tc.epochs} epochs" if len(res.loss) == tc.epochs else f"{len(res.loss)} of {tc.epochs} epochs"
+        out.append(f"{run} at {lr}")
+    return "; ".join(dict.fromkeys(out)) + (f"; best epochs {', '.join(str(m.result.best_epoch + 1) for m in models)}"
+                                            if out else "")
+
+
 def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (),
                data: dict[str, Any] | None = None) -> str:
     """One line saying how a figure was made.
@@ -52,7 +65,7 @@ def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (
     if ws:
         sources = sorted({w.source for w in ws})
         hashes = ", ".join(w.weights_hash for w in ws[:6]) + (" …" if len(ws) > 6 else "")
-        parts.append(f"{len(ws)} model(s) ({'/'.join(sources)}; weights {hashes})")
+        parts.append(f"{len(ws)} model(s) ({'/'.join(sources)}; weights {hashes}; {training(ws)})")
     if data:
         parts.append(f"data {data_hash(data)}")
     return "*Provenance:* " + " · ".join(parts)

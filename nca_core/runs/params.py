@@ -24,8 +24,10 @@ import yaml
 
 from nca_core import validate
 
-#: every notebook runs at one of these profiles (see the README)
-PROFILES = ("smoke", "quick", "paper")
+#: every notebook runs at one of these profiles (see the README). A parameter without a default
+#: of its own for ``long`` takes its ``quick`` one: the long tier trains the quick profile's
+#: models for longer, and changes nothing else.
+PROFILES = ("smoke", "quick", "long", "paper")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Param:
     defaults: dict[str, Any]
     check: Callable[[str, Any], Any]
     doc: str
+
+    def default(self, profile: str) -> Any:
+        """The default at ``profile`` (``long`` falls back to ``quick``)."""
+        return self.defaults[profile] if profile in self.defaults or profile != "long" else self.defaults["quick"]
 
 
 def parsed(value: Any) -> Any:
@@ -147,7 +153,7 @@ def resolve(notebook: str, declared: dict[str, Param], namespace: dict[str, Any]
     changed: dict[str, Any] = {}
     for name, p in declared.items():
         given = namespace.get(name)
-        default = p.defaults[profile]
+        default = p.default(profile)
         value = p.check(name, default if given is None else given)
         values[name] = value
         if given is not None and value != p.check(name, default):
@@ -161,7 +167,7 @@ def table(declared: dict[str, Param]) -> str:
     """Markdown table of parameters with their per-profile defaults."""
     rows = ["| parameter | " + " | ".join(PROFILES) + " | meaning |", "|---|" + "---|" * len(PROFILES) + "---|"]
     for name, p in declared.items():
-        rows.append(f"| `{name}` | " + " | ".join(str(p.defaults[q]) for q in PROFILES) + f" | {p.doc} |")
+        rows.append(f"| `{name}` | " + " | ".join(str(p.default(q)) for q in PROFILES) + f" | {p.doc} |")
     return "\n".join(rows)
 
 

@@ -69,3 +69,16 @@ def test_jobs_are_distinct_and_only_for_training_notebooks():
     assert {j.train.t for j in registry.jobs("time_sampling", "quick", {"sampling": [4, 32]})} == {4, 32}
     with pytest.raises(ValueError, match="notebook"):
         registry.jobs("nosuch", "quick")
+
+
+def test_long_profile_trains_the_quick_models_longer_and_keeps_the_quick_keys():
+    quick, _ = registry.resolve("time_sampling", {"profile": "quick"})
+    long, _ = registry.resolve("time_sampling", {"profile": "long"})
+    assert long.sampling == quick.sampling and long.seeds == quick.seeds and long.test_steps == quick.test_steps
+    assert (long.epochs, long.lr, long.lr_schedule) == (2000, 1e-3, "cosine") and quick.lr_schedule == "constant"
+    jq, jl = registry.jobs("time_sampling", "quick"), registry.jobs("time_sampling", "long")
+    assert [j.train.t for j in jq] == [j.train.t for j in jl]
+    assert "lr_schedule" not in jq[0].train.to_dict()  # constant-rate runs hash as before schedules existed
+    assert jl[0].train.lr_schedule == "cosine" and jl[0].train.lr_min == 1e-5
+    with pytest.raises(ValueError, match="lr_schedule"):
+        registry.resolve("noise", {"profile": "long", "lr_schedule": "linear"})

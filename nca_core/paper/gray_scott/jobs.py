@@ -26,6 +26,12 @@ def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "publis
     )
 
 
+def schedule(P: SimpleNamespace) -> dict[str, Any]:
+    """The learning-rate schedule of a notebook's parameters (nothing for the paper's constant rate,
+    so that constant-rate runs keep their cache keys)."""
+    return {} if P.lr_schedule == "constant" else {"lr_schedule": P.lr_schedule, "lr_min": P.lr_min}
+
+
 def data_spec(preset: str = "published") -> dict[str, Any]:
     """The training trajectories as the chapter shows them (every 64th of the 1024 steps)."""
     return gray_scott_spec(64, 1024, preset)
@@ -33,10 +39,11 @@ def data_spec(preset: str = "published") -> dict[str, Any]:
 
 def sampling_jobs(P: SimpleNamespace) -> dict[tuple[int, int], Job]:
     """The Fig 4 grid of the ``time_sampling`` notebook's parameters, keyed (t, seed)."""
-    return {(t, s): job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr) for t in P.sampling for s in P.seeds}
+    return {(t, s): job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr, **schedule(P))
+            for t in P.sampling for s in P.seeds}
 
 
 def noise_jobs(P: SimpleNamespace) -> dict[tuple[float, int], Job]:
     """The Fig 6 runs of the ``noise`` notebook's parameters, keyed (ξ, seed)."""
-    return {(xi, s): job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr) for xi in P.noise_levels
-            for s in P.seeds}
+    return {(xi, s): job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr, **schedule(P))
+            for xi in P.noise_levels for s in P.seeds}

@@ -31,7 +31,7 @@ lint: venv
 test: lint
 	$(BIN)/python -m pytest -q -ra tests
 
-# PROFILE=smoke|quick|paper selects the notebooks' profile (quick: shipped weights, minutes on a CPU)
+# PROFILE=smoke|quick|long|paper selects the notebooks' profile (quick: shipped weights, minutes on a CPU)
 PROFILE ?= quick
 
 book: venv

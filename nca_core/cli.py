@@ -23,6 +23,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported (also for the kernels)
 
 import argparse  # noqa: E402
+import contextlib
 import subprocess
 import sys
 import time
@@ -77,21 +78,43 @@ def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], roo
         applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
         check_parameters(name, profile, applicable)
     os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
+    log_dir = out_dir / "logs"
+    log_dir.mkdir(exist_ok=True)
     done = []
-    for name in names:
+    for i, name in enumerate(names, 1):
         applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
         src = root / "notebooks" / f"{name}.ipynb"
         dst = out_dir / f"{name}.ipynb"
         tmp = out_dir / f".{name}.running.ipynb"
+        log = log_dir / f"{name}.log"
         t0 = time.perf_counter()
-        print(f"nca-book: running {src.relative_to(root)} (profile {profile}) ...", flush=True)
-        pm.execute_notebook(str(src), str(tmp), parameters={"profile": profile, **applicable},
-                            cwd=str(out_dir), kernel_name="python3", progress_bar=sys.stderr.isatty(),
-                            log_output=False)
+        print(f"nca-book: [{i}/{len(names)}] {name} (profile {profile}) ...", end=" ", flush=True)
+        try:
+            with _stderr_to(log):  # the kernel's start-up lines and progress bars go to the log
+                pm.execute_notebook(str(src), str(tmp), parameters={"profile": profile, **applicable},
+                                    cwd=str(out_dir), kernel_name="python3", progress_bar=False, log_output=False)
+        except Exception:
+            print(f"failed; the kernel's log: {log.relative_to(root)}", flush=True)
+            raise
         os.replace(tmp, dst)
-        print(f"nca-book: {name} done in {time.perf_counter() - t0:.0f} s -> {dst.relative_to(root)}", flush=True)
+        print(f"{time.perf_counter() - t0:.0f} s", flush=True)
         done.append(dst)
     return done
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send this process's standard error, and that of the processes it starts, to ``path``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "wb") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def write_toc(root: Path) -> Path:

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 
 from nca_core import validate
-from nca_core.core.kernels import KERNEL_SETS, kernel_names
-from nca_core.core.perception import BOUNDARIES
+from nca_core.core.kernels import BOUNDARIES, KERNEL_SETS, kernel_names
 
 ACTIVATIONS = ("relu", "linear", "tanh", "swish", "leaky_relu", "gelu")
 MASKS = ("pixel", "channel")

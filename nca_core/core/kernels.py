@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: ghost cells of the lattice: wrap-around, zero, or mirror including the edge cell
+BOUNDARIES = ("periodic", "zero", "reflect")
+
 ID = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float64)
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64) / 8.0
 SOBEL_Y = SOBEL_X.T.copy()

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from nca_core.core.kernels import kernel_names
-
-BOUNDARIES = ("periodic", "zero", "reflect")
+from nca_core.core.kernels import BOUNDARIES, kernel_names
 
 #: sign of each stencil under point reflection g(-a,-b) = sign * g(a,b)
 _FLIP_SIGN = {"ID": 1.0, "LAP": 1.0, "AV": 1.0, "SOBEL_X": -1.0, "SOBEL_Y": -1.0}

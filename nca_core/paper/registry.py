@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from nca_core import validate
 from nca_core.core.config import ACTIVATIONS, LR_SCHEDULES
@@ -34,6 +34,9 @@ from nca_core.runs.params import (
     same,
     str_list,
 )
+
+if TYPE_CHECKING:  # the cache imports TensorFlow; the registry itself must not (nca-book run stays light)
+    from nca_core.runs.cache import Job
 
 
 def _emoji_names(name: str, value: Any) -> list[str]:

@@ -20,7 +20,7 @@ from nca_core.core.model import NCA
 from nca_core.core.perception import perceive
 from nca_core.data import gray_scott as pde
 
-BOUNDARIES = ("periodic", "zero", "reflect")
+BOUNDARIES = kernels.BOUNDARIES
 D4 = [(k, t) for t in (False, True) for k in range(4)]
 
 

@@ -19,7 +19,6 @@ from nca_core.core.kernels import KERNEL_SETS, PAPER_KERNEL_SETS
 from nca_core.data import gray_scott as gs_data
 from nca_core.data import morph as morph_data
 from nca_core.runs import params
-from nca_core.runs.cache import Job
 from nca_core.runs.params import (
     Constraint,
     Param,

@@ -155,9 +155,10 @@ _PARAMS: dict[str, dict[str, Param]] = {
                               "True: perturbed and unperturbed runs share their update masks (common random numbers)"),
         "noise_pairs": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(1),
                              "pairs of unperturbed runs with independent masks (the noise floor)"),
-        "batch_size": Param({"smoke": 4, "quick": 8, "paper": 64},
+        "batch_size": Param({"smoke": 4, "quick": 2, "paper": 64},
                             lambda n, v: validate.integer(n, parsed(v), 1, 4096),
-                            "perturbed lattices per compiled rollout (about 8 MB each at C = 32)"),
+                            "perturbed lattices per compiled rollout, about 8 MB each at C = 32 (on a 2-core CPU "
+                            "1–2 is fastest; large batches pay on a GPU)"),
         "timing_pixels": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(0),
                                "pixels timed as one batch and one by one (0 = no timing)"),
         "examples": Param(same(4), integer(1), "example final states shown per model"),

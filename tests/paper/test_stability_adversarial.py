@@ -71,9 +71,15 @@ def test_optimise_keeps_the_box_and_micro_batches_change_nothing():
     assert x.shape == (4, 8, 8, 4) and x.min() >= 0 and x.max() <= 1
     assert hist["kappa"].shape == (6, 4) and np.isfinite(hist["kappa"]).all()
     assert hist["e_in"][-1, 1] > hist["e_in"][0, 1]  # the max-κ copy grows its perturbation
-    x2, hist2 = a.optimise([MIN, MAX, MIN, MAX], iterations=6, lr=0.05, seed=1, micro_batch=1)
+    x2, hist2 = a.optimise([MIN, MAX, MIN, MAX], iterations=6, lr=0.05, seed=1, micro_batch=1, path_every=4)
     np.testing.assert_allclose(x2, x, atol=1e-5)
     np.testing.assert_allclose(hist2["kappa"], hist["kappa"], atol=1e-4)
+    assert hist2["visited_at"].tolist() == [0, 4, 6] and hist2["visited"].shape == (3, 4, 8, 8, 4)
+    np.testing.assert_allclose(hist2["visited"][-1], x2)
+    np.testing.assert_allclose(np.sqrt(((hist2["visited"][0] - x0) ** 2).sum(axis=(1, 2, 3))), hist2["e_in"][0],
+                               rtol=1e-4)
+    p = adv.search_path(a.runner, x0, target, hist2["visited"], hist2["visited_at"], 3, 2, seed=0)
+    assert p["e_in"].shape == p["iou"].shape == (3, 4) and p["iteration"].tolist() == [0, 4, 6]
     code = Adversary(model, x0, target, steps=3, objective="code")
     xc, _ = code.optimise([MIN, MAX], iterations=3, lr=0.05, seed=1)
     assert np.isfinite(xc).all()
@@ -91,6 +97,7 @@ def _result(delta_lo, delta_hi, noise, e_lo, e_hi, iou_lo=(1.0, 1.0), frames=(0,
     x[0, 0, 0, 0] += e_lo  # one pixel: ‖x̃‖ = max|x̃| = e
     x[1, 0, 0, 0] += e_hi
     states = np.repeat(rooster[None, None, None], f, 1).repeat(3, 2)  # [1, F, 3, H, W, 4]
+    states[..., 5, 5, 0] += 1.0  # every run is at distance 1 from the rooster (not the change between runs)
     for k in range(f):
         states[0, k, 1, 9, 9, 0] += delta_lo[k]
         states[0, k, 2, 9, 9, 0] += delta_hi[k]
@@ -118,6 +125,17 @@ def test_rows_best_copies_and_claims():
     assert [c.verdict for c in claims.fig11(r)] == [False, False]
     r = _result(delta_lo=[0, 3.0], delta_hi=[0, 0.5], noise=[0, 1.0], e_lo=0.4, e_hi=2.0, frames=(0, 96))
     assert claims.fig11(r)[1].verdict is None
+    # the final min copy is too large, but the search passed a small one that already broke the rooster
+    r = _result(delta_lo=[0, 3.0, 3.0], delta_hi=[0, 0.5, 4.0], noise=[0, 1.0, 2.0], e_lo=2.0, e_hi=2.0,
+                iou_lo=(1.0, 0.0))
+    assert claims.fig11(r)[0].verdict is False
+    r.path = {"iteration": np.array([0, 5, 10]), "e_in": np.array([[0.1], [0.5], [2.0]]),
+              "max_abs": np.array([[0.1], [0.2], [0.3]]), "delta": np.array([[0.0], [5.0], [6.0]]),
+              "to_rooster": np.array([[1.0], [1.5], [2.5]]), "iou": np.array([[1.0], [0.3], [0.2]])}
+    first = claims.smallest_destroying(r)
+    assert first["iteration"] == 5 and first["e_in"] == 0.5
+    c = claims.fig11(r)[0]
+    assert c.verdict is True and "iteration 5" in c.evidence
 
 
 @pytest.mark.parametrize("name,value", [("objective", "mine"), ("iterations", 0), ("copies", 0), ("lr", 0),
@@ -130,3 +148,25 @@ def test_bad_parameters_are_rejected_naming_them(name, value):
 def test_snapshots_include_the_horizon():
     P, _ = registry.resolve("adversarial_stability", {"profile": "quick"})
     assert P.horizon == 96 and P.snapshots == [0, 32, 64, 96, 256] and adv.MODEL == "C32_t32"
+
+
+def test_run_adversarial_is_cached_with_its_search_path(dirs, monkeypatch):
+    from types import SimpleNamespace
+
+    model = _model(dtype="float32")
+    job = SimpleNamespace(key="fake", label="C=6 t=1", train=SimpleNamespace(t=1))
+    fake = SimpleNamespace(job=job, weights_hash="0123", model=lambda: model)
+    monkeypatch.setattr(adv, "stability_models", lambda profile, symmetric: {"C32_t32": fake})
+    P, _ = registry.resolve("adversarial_stability", {"profile": "smoke", "horizon": 2, "snapshots": [0, 4],
+                                                       "iterations": 4, "eval_masks": 1})
+    r, tr = adv.run_adversarial(P, progress=False)
+    assert tr is fake and not r.cached and r.frames == [0, 2, 4] and r.states.shape[:3] == (1, 3, 3)
+    assert r.path["iteration"].tolist() == [0, 1, 2, 3, 4] and r.path["e_in"].shape == (5, 1)
+    assert set(r.history) == {"kappa", "e_in", "e_delta", "e_target", "loss"}
+    again, _ = adv.run_adversarial(P, progress=False)
+    assert again.cached and again.seconds == r.seconds
+    np.testing.assert_array_equal(again.x, r.x)
+    np.testing.assert_array_equal(again.path["iou"], r.path["iou"])
+    frames, kept = adv.video_frames(again, 4, every=2)
+    assert frames.shape == (3, 3, 80, 80, 4) and kept == [0, 2, 4]
+    assert len(claims.fig11(again)) == 2

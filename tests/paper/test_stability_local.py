@@ -199,7 +199,7 @@ def test_fig10_claims_from_the_numbers():
     b = _map("B", 64, [50, 60, 70, 80], [10, 12, 20, 30], [2, 3])
     rows = claims.fig10(LocalResults({"C32_t32": a, "C16_t64": b}, {}, np.zeros((80, 80, 4)), P))
     assert [c.verdict for c in rows] == [True, False, True]
-    assert "mean 25.0, median 25.0" in rows[0].evidence and "75.0% within" in rows[1].evidence
+    assert "mean 25.0, median 25.0 (median reach 6 cells)" in rows[0].evidence and "75.0% within" in rows[1].evidence
     a.reach[0, 3] = 40
     b.noise_counts = np.array([30, 40])  # half the mean footprint: not absorbed
     rows = claims.fig10(LocalResults({"C32_t32": b, "C16_t64": a}, {}, np.zeros((80, 80, 4)), P))

@@ -142,11 +142,14 @@ class Adversary:
         return {k: np.concatenate([p[j].numpy() for p in parts]) for j, k in enumerate(names)}
 
     def optimise(self, modes: Sequence[float], iterations: int, lr: float = 2e-3, seed: int = 0,
-                 micro_batch: int = 0, progress: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                 micro_batch: int = 0, progress: bool = False,
+                 path_every: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Nadam on the initial states, one copy per entry of ``modes`` (``MAX`` or ``MIN``).
 
         Returns the final states ``[B, H, W, obs]`` and the history (``kappa``, ``e_in``,
         ``e_delta``, ``e_target``, ``loss``: ``[iterations, B]``, under each iteration's masks).
+        With ``path_every`` > 0 the history also holds the states every ``path_every`` iterations
+        and at the end (``visited`` ``[S, B, H, W, obs]``, taken before iteration ``visited_at``).
         """
         validate.integer("iterations", iterations, 1)
         validate.number("lr", lr, 0.0, 1.0, open_min=True)
@@ -163,13 +166,21 @@ class Adversary:
 
             it = tqdm(it, desc="optimising initial states", unit="iteration")
         xt, lr_t = tf.constant(x), tf.constant(lr, self.config.dtype)
+        path, path_at = [], []
         for i in it:
             masks = self.runner.masks(self.steps, store.seed_of(seed, 12, i), size)
             r = self.evaluate(xt.numpy(), modes, masks, micro_batch=micro_batch)
             for k in hist:
                 hist[k].append(r[k])
+            if path_every and i % path_every == 0:
+                path.append(xt.numpy())
+                path_at.append(i)
             xt, state = self._update(xt, tf.constant(r["grad"]), state, lr_t)
-        return xt.numpy(), {k: np.stack(v) for k, v in hist.items()}
+        out = {k: np.stack(v) for k, v in hist.items()}
+        if path_every:
+            # (not "path": that name is taken by fileio.write_npz, which stores this dict)
+            out["visited"], out["visited_at"] = np.stack(path + [xt.numpy()]), np.array(path_at + [iterations])
+        return xt.numpy(), out
 
 
 # --------------------------------------------------------------- evaluation
@@ -208,6 +219,8 @@ class Adversarial:
     seconds: float  # wall time of the optimisation when it was computed
     iterations: int
     cached: bool
+    #: the min-κ copies along the search, every few iterations (see :func:`search_path`)
+    path: dict[str, np.ndarray] = field(default_factory=dict)
     model: NCA | None = field(default=None, repr=False)  # the NCA the states came from
 
     @property
@@ -264,6 +277,22 @@ class Adversarial:
         return float(np.sqrt((self.x0 ** 2).sum()))
 
 
+def search_path(runner: Rollouts, x0: np.ndarray, rooster: np.ndarray, path: np.ndarray, path_at: np.ndarray,
+                steps: int, realisations: int, seed: int) -> dict[str, np.ndarray]:
+    """The states a search passed through ``path [S, B, H, W, 4]``, rolled out to ``steps`` under the
+    evaluation masks: ``iteration [S]`` and, each ``[S, B]``, ``e_in`` (‖x̃‖), ``max_abs``, ``delta``
+    (‖Φⁿ(x) − Φⁿ(x⁰)‖), ``to_rooster`` and ``iou`` (means over the realisations)."""
+    s, b = path.shape[:2]
+    flat = path.reshape((s * b,) + path.shape[2:])
+    st = snapshots_of(runner, np.concatenate([x0[None], flat]), [steps], realisations, seed)[:, 0]  # [R, 1+SB, ...]
+    with np.errstate(invalid="ignore"):
+        iou = np.nan_to_num(shape_iou(st[:, 1:], rooster), nan=0.0).mean(0)
+    return {"iteration": path_at, "e_in": _dist(flat, x0).reshape(s, b),
+            "max_abs": np.abs(flat - x0).max(axis=(1, 2, 3)).reshape(s, b),
+            "delta": _dist(st[:, 1:], st[:, :1]).mean(0).reshape(s, b),
+            "to_rooster": _dist(st[:, 1:], rooster).mean(0).reshape(s, b), "iou": iou.reshape(s, b)}
+
+
 def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True) -> tuple[Adversarial, Trained]:
     """Optimise (or load) the adversarial initial states of the ``adversarial_stability`` parameters."""
     tr = stability_models(P.profile, symmetric=False)[name]
@@ -271,8 +300,10 @@ def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True
     y = targets()
     x0, rooster = y[0], y[-1]
     modes = np.array([MIN] * P.copies + [MAX] * P.copies, model.config.dtype)
+    every = max(1, P.iterations // 10)  # about ten states of each search are kept
     settings = {"horizon": P.horizon, "objective": P.objective, "iterations": P.iterations, "copies": P.copies,
-                "lr": P.lr, "seed": P.seed, "x0": data_fingerprint(x0), "target": data_fingerprint(rooster)}
+                "lr": P.lr, "seed": P.seed, "x0": data_fingerprint(x0), "target": data_fingerprint(rooster),
+                "path_every": every}
     key = store.key(tr.job.key, tr.weights_hash, settings)
     found = None if P.recompute else store.load("adversarial", key)
     if found is not None:
@@ -282,7 +313,7 @@ def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True
     else:
         adv = Adversary(model, x0, rooster, P.horizon, P.objective)
         t0 = time.perf_counter()
-        x, history = adv.optimise(modes, P.iterations, P.lr, P.seed, P.micro_batch, progress)
+        x, history = adv.optimise(modes, P.iterations, P.lr, P.seed, P.micro_batch, progress, every)
         seconds = time.perf_counter() - t0
         store.save("adversarial", key, {"x": x, **history}, {"seconds": seconds, "model": tr.job.label, **settings})
         cached = False
@@ -290,16 +321,21 @@ def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True
     ekey = store.key(key, frames, P.eval_masks)
     found = None if P.recompute else store.load("adversarial_eval", ekey)
     if found is not None:
-        states, noise = found[0]["states"], found[0]["noise"]
+        states, noise = found[0].pop("states"), found[0].pop("noise")
+        path = {k[5:]: v for k, v in found[0].items() if k.startswith("path_")}
     else:
         runner = rollouts(model)
         states = snapshots_of(runner, np.concatenate([x0[None], x]), frames, P.eval_masks, P.seed)
         pairs = runner.run(np.repeat(x0[None], 2 * P.eval_masks, 0), frames, seed=store.seed_of(P.seed, 14), keep=4)
         noise = _dist(pairs[:, 0::2, ..., :4], pairs[:, 1::2, ..., :4]).mean(1)
-        store.save("adversarial_eval", ekey, {"states": states, "noise": noise}, {"frames": frames})
+        path = search_path(runner, x0, rooster, history["visited"][:, modes == MIN], history["visited_at"],
+                           P.horizon, P.eval_masks, P.seed)
+        store.save("adversarial_eval", ekey, {"states": states, "noise": noise,
+                                              **{f"path_{k}": v for k, v in path.items()}}, {"frames": frames})
+    history = {k: v for k, v in history.items() if not k.startswith("visited")}
     res = Adversarial(label=tr.job.label, steps=P.horizon, frames=frames, objective=P.objective, x0=x0,
                       rooster=rooster, x=x, modes=modes, history=history, states=states, noise=noise,
-                      seconds=seconds, iterations=P.iterations, cached=cached, model=model)
+                      seconds=seconds, iterations=P.iterations, cached=cached, path=path, model=model)
     return res, tr
 
 

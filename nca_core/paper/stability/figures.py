@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from nca_core.paper.stability.adversarial import MAX, MIN, Adversarial
-from nca_core.paper.stability.local import LocalResults
+from nca_core.paper.stability.claims import NEAR_IDENTICAL, SHAPE_IOU, destroyed
+from nca_core.paper.stability.local import LocalResults, changed
 from nca_core.view.images import composite
 from nca_core.view.plotting import figure_dir, save_figure
 from nca_core.view.video import write_video
@@ -18,16 +19,23 @@ def _bare(ax) -> None:
     ax.set_yticks([])
 
 
+def _sqrt_ticks(vmax: float) -> list[float]:
+    """Five colour-bar ticks, evenly spaced on a square-root scale from 0 to ``vmax``, rounded."""
+    return sorted({float(f"{vmax * q * q:.2g}") for q in (0.0, 0.25, 0.5, 0.75, 1.0)})
+
+
 def local_figure(R: LocalResults):
-    """Fig 10: per model, the footprint heat map (mean changed pixels per perturbed pixel, the
-    alien's outline in grey, the example locations lettered), the unperturbed final state and
-    the final states of the example perturbations with the perturbed pixel ringed."""
+    """Fig 10: per model, the footprint heat map (mean changed pixels per perturbed pixel, square-root
+    colour scale, the alien's outline in grey, the example locations lettered), the unperturbed final
+    state and the final states of the example perturbations with the perturbed pixel ringed in red
+    and the changed region outlined in cyan."""
     import matplotlib.pyplot as plt
+    from matplotlib.colors import PowerNorm
 
     maps = list(R.maps.values())
     ncol = 2 + max(len(m.example_index) for m in maps)
     fig = plt.figure(figsize=(2.0 * ncol + 1.2, 2.35 * len(maps)))
-    gs = fig.add_gridspec(len(maps), ncol, width_ratios=[1.35] + [1.0] * (ncol - 1), wspace=0.12, hspace=0.3)
+    gs = fig.add_gridspec(len(maps), ncol, width_ratios=[1.45] + [1.0] * (ncol - 1), wspace=0.15, hspace=0.3)
     alpha = R.x0[..., 3]
     vmax = max(float(m.mean_counts.max()) for m in maps) or 1.0
     for i, m in enumerate(maps):
@@ -36,7 +44,7 @@ def local_figure(R: LocalResults):
         half = (loc[1, 1] - loc[0, 1]) / 2 if len(loc) > 1 else 0.5
         extent = (loc[:, 1].min() - half - 0.5, loc[:, 1].max() + half - 0.5,
                   loc[:, 0].max() + half - 0.5, loc[:, 0].min() - half - 0.5)
-        im = ax.imshow(m.grid, cmap="magma", vmin=0, vmax=vmax, extent=extent, interpolation="nearest")
+        im = ax.imshow(m.grid, cmap="magma", norm=PowerNorm(0.5, 0, vmax), extent=extent, interpolation="nearest")
         ax.contour(alpha, levels=[0.5], colors="0.7", linewidths=0.6)
         ax.set_xlim(-0.5, alpha.shape[1] - 0.5)
         ax.set_ylim(alpha.shape[0] - 0.5, -0.5)
@@ -47,7 +55,8 @@ def local_figure(R: LocalResults):
         ax.set_ylabel(f"{'AB'[i] if i < 2 else i}: {m.label}\nn = 3t = {m.steps}", fontsize=8)
         if i == 0:
             ax.set_title("changed pixels (> %g)" % R.params.threshold, fontsize=9)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
+        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02, ticks=_sqrt_ticks(vmax))
+        cb.ax.tick_params(labelsize=7)
         a = fig.add_subplot(gs[i, 1])
         a.imshow(composite(m.reference), interpolation="nearest")
         _bare(a)
@@ -56,6 +65,9 @@ def local_figure(R: LocalResults):
         for k, j in enumerate(m.example_index):
             a = fig.add_subplot(gs[i, 2 + k])
             a.imshow(composite(np.nan_to_num(m.examples[k], nan=0.0)), interpolation="nearest")
+            diff = changed(m.examples[k], m.reference, R.params.threshold)
+            if diff.any():
+                a.contour(diff.astype(float), levels=[0.5], colors="cyan", linewidths=0.8)
             a.plot(loc[j, 1], loc[j, 0], "o", ms=9, mfc="none", mec="red", mew=1.5)
             _bare(a)
             a.set_title(f"{'abcdefgh'[k]}: {m.counts[0, j]} px", fontsize=9)
@@ -141,7 +153,7 @@ def optimisation_figure(R: Adversarial):
     """κ, ‖x̃‖ and ‖Φⁿ(x⁰ + x̃) − Φⁿ(x⁰)‖ per iteration for every copy (best copies bold)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    fig, axes = plt.subplots(1, 4 if R.path else 3, figsize=(16 if R.path else 12, 3.2))
     best = {R.best(MIN), R.best(MAX)}
     it = np.arange(1, R.history["kappa"].shape[0] + 1)
     for key, ax, title in (("kappa", axes[0], "κⁿ"), ("e_in", axes[1], "‖x̃‖"),
@@ -155,6 +167,20 @@ def optimisation_figure(R: Adversarial):
         ax.set_title(f"{title} (n = {R.steps}, this iteration's masks)", fontsize=9)
     axes[0].axhline(0, color="k", lw=0.5)
     axes[0].legend(fontsize=8)
+    if R.path:
+        ax, p = axes[3], R.path
+        h = R.frames.index(R.steps)
+        ref = R.row("unperturbed")
+        for b in range(p["e_in"].shape[1]):
+            ax.plot(100 * p["e_in"][:, b] / R.x0_norm, p["iou"][:, b], "o-", color="C0", ms=3, lw=0.8)
+        bad = destroyed(p["iou"], p["to_rooster"], ref, h)
+        ax.plot(100 * p["e_in"][bad] / R.x0_norm, p["iou"][bad], "x", color="crimson", ms=7, label="destroyed")
+        ax.axhline(SHAPE_IOU, color="k", lw=0.6, ls="--")
+        ax.axvline(100 * NEAR_IDENTICAL, color="k", lw=0.6, ls=":", label="near-identical limit")
+        ax.set_xlabel("‖x̃‖ / ‖x⁰‖ (%)")
+        ax.set_ylabel(f"IoU with the rooster at n = {R.steps}")
+        ax.set_title("min-κ search, every few iterations (fresh masks)", fontsize=9)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, "fig11_optimisation")
     return fig

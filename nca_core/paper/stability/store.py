@@ -46,7 +46,7 @@ def load(kind: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | 
 
 
 def save(kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Path:
-    """Store ``arrays`` and ``meta`` (JSON-serialisable) atomically."""
+    """Store ``arrays`` (any names but ``path`` and ``meta``) and ``meta`` (JSON-serialisable) atomically."""
     text = json.dumps(meta, sort_keys=True, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
     return fileio.write_npz(path(kind, key), meta=np.array(text), **arrays)
 

@@ -46,6 +46,17 @@ def test_chapter_pages_have_numbered_figures_and_videos(built_book):
     assert "<p>claim (paper)</p>" in html  # the claims table is rendered
 
 
+def test_reproduction_report_links_every_claim_and_publishes_claims_json(built_book):
+    import json
+
+    page = (built_book / "book" / "_executed" / "report.html").read_text()
+    assert "claims reproduced" in page and "<img" in page  # the counts and the summary figure
+    assert 'href="time_sampling.html"' in page and 'href="kernels_activations.html"' in page  # {doc} links resolved
+    data = json.loads((built_book / "claims.json").read_text())
+    assert data["totals"]["total"] == sum(len(r["claims"]) for r in data["records"]) > 0
+    assert {r["notebook"] for r in data["records"]} >= {"time_sampling", "channels_sampling"}
+
+
 def test_built_page_in_headless_chromium(built_book, chromium):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

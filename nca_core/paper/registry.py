@@ -251,6 +251,7 @@ def _stability_jobs(*names: str) -> Callable[[types.SimpleNamespace], list[Job]]
 
 
 GRAY_SCOTT = "Learning a reaction–diffusion system"
+REPORT = "Reproduction report"
 MORPH = "Morphing between images"
 STABILITY = "How stable is what was learnt?"
 
@@ -277,6 +278,7 @@ NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (
              ("fig10_local_stability.png", "fig10_footprints.png")),
     Notebook("adversarial_stability", STABILITY, _PARAMS["adversarial_stability"], _stability_jobs("C32_t32"),
              ("fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4")),
+    Notebook("report", REPORT, {}, figures=("report_summary.png",)),  # last: it reads what the others recorded
 )}
 
 

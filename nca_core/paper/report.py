@@ -1,12 +1,16 @@
-"""Provenance lines and claim tables for the book's figures."""
+"""Provenance lines and claim tables for the book's figures, and the records the reproduction report reads."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from nca_core import __version__
+from nca_core import __version__, fileio
 from nca_core.runs.cache import data_hash
+from nca_core.view.plotting import figure_dir
 
 
 @dataclass
@@ -69,3 +73,43 @@ def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (
     if data:
         parts.append(f"data {data_hash(data)}")
     return "*Provenance:* " + " · ".join(parts)
+
+
+# ------------------------------------------------------------ the reproduction report
+def claims_dir() -> Path:
+    """Where each notebook records its claims: ``$NCA_CLAIMS_DIR``, else ``claims/`` beside the figure folder."""
+    env = os.environ.get("NCA_CLAIMS_DIR")
+    return Path(env) if env else figure_dir().resolve().parent / "claims"
+
+
+def claims_table(claims: Sequence[Claim], notebook: str, figure: str, profile: str,
+                 models: Iterable[Any] = ()) -> str:
+    """:func:`claims_markdown` of ``claims``, recorded for the reproduction report as
+    ``<claims_dir>/<notebook>__<figure>.json`` (atomically): the figure, the profile, the models
+    (label, cache key, epochs) and each claim with its evidence and verdict."""
+    ms = list(models)
+    record = {
+        "notebook": notebook, "figure": figure, "profile": profile, "nca_core": __version__,
+        "models": [{"label": m.job.label, "key": m.job.key, "source": m.source,
+                    "epochs": int(len(m.result.loss)), "best_epoch": int(m.result.best_epoch) + 1} for m in ms],
+        "training": training(ms) if ms else "",
+        "claims": [{"claim": c.text, "evidence": c.evidence, "verdict": c.verdict} for c in claims],
+    }
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", figure).strip("_")
+    fileio.write_json(claims_dir() / f"{notebook}__{slug}.json", record)
+    return claims_markdown(claims)
+
+
+def load_claims(folder: str | os.PathLike | None = None, order: Sequence[str] = ()) -> list[dict]:
+    """Every recorded claims file of ``folder`` (default :func:`claims_dir`), notebooks in ``order``."""
+    folder = Path(folder) if folder is not None else claims_dir()
+    records = [fileio.read_json(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    rank = {n: i for i, n in enumerate(order)}
+    return sorted(records, key=lambda r: (rank.get(r["notebook"], len(rank)), r["figure"]))
+
+
+def tally(records: Iterable[dict]) -> dict[str, int]:
+    """Counts of reproduced / not reproduced / not tested claims."""
+    verdicts = [c["verdict"] for r in records for c in r["claims"]]
+    return {"reproduced": verdicts.count(True), "not reproduced": verdicts.count(False),
+            "not tested": verdicts.count(None), "total": len(verdicts)}

@@ -1,0 +1,52 @@
+"""The reproduction report: claims recorded by the notebooks, gathered, counted and published."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from nca_core.core.config import TrainConfig
+from nca_core.paper import report, reproduction
+from nca_core.paper.report import Claim
+
+
+@pytest.fixture()
+def claims_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("NCA_CLAIMS_DIR", str(tmp_path / "claims"))
+    return tmp_path / "claims"
+
+
+def _model(label: str) -> SimpleNamespace:
+    res = SimpleNamespace(train_config=TrainConfig(t=32, epochs=300, lr=5e-3), loss=np.ones(300), best_epoch=99)
+    return SimpleNamespace(job=SimpleNamespace(label=label, key="k" + label), source="shipped", result=res,
+                           weights_hash="abc")
+
+
+def test_recorded_claims_are_gathered_in_book_order_and_counted(claims_dir, tmp_path):
+    md = report.claims_table([Claim("b1", "x | y", False), Claim("b2", "z", None)], "kernels_activations",
+                             "Fig 8", "quick", [_model("m")])
+    assert "| claim (paper) |" in md
+    report.claims_table([Claim("a1", "1", True), Claim("a2", "2", True)], "gray_scott_data", "Fig 3", "quick")
+    report.claims_table([Claim("c1", "3", True)], "time_sampling", "Fig 5", "long")
+    rec = json.loads((claims_dir / "kernels_activations__Fig_8.json").read_text())
+    assert rec["models"] == [{"label": "m", "key": "km", "source": "shipped", "epochs": 300, "best_epoch": 100}]
+    assert rec["claims"][0] == {"claim": "b1", "evidence": "x | y", "verdict": False}
+
+    R = reproduction.gather()
+    assert [r["notebook"] for r in R.records] == ["gray_scott_data", "time_sampling", "kernels_activations"]
+    assert R.totals == {"reproduced": 3, "not reproduced": 1, "not tested": 1, "total": 5}
+    assert list(R.parts) == ["Learning a reaction–diffusion system", "Morphing between images"]
+    text = reproduction.markdown(R)
+    assert "**3 of 5 claims reproduced**" in text
+    assert "{doc}`Fig 8 <kernels_activations>`" in text and "x \\| y" in text  # a pipe cannot break the table
+    assert "| Learning a reaction–diffusion system | 3 | 0 | 0 | 3 |" in text
+    out = reproduction.write_json(R, tmp_path / "extra" / "claims.json")
+    data = json.loads(out.read_text())
+    assert data["totals"]["total"] == 5 and len(data["records"]) == 3
+
+
+def test_no_records_says_so(claims_dir):
+    assert "No claims recorded" in reproduction.markdown(reproduction.gather())

@@ -32,7 +32,7 @@ def _is_int(value: object) -> bool:
 
 def _check_int(name: str, value: object, minimum: int) -> int:
     if not _is_int(value) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ValueError(f"{name}={value!r} is not accepted; accepted: an integer >= {minimum}")
     return int(value)
 
 
@@ -40,8 +40,8 @@ def _spatial(name: str, a: object, min_ndim: int = 3) -> np.ndarray:
     arr = np.asarray(a)
     if arr.ndim < min_ndim or not np.issubdtype(arr.dtype, np.number):
         raise ValueError(
-            f"{name} must be a numeric array of shape [..., H, W, C] with at least "
-            f"{min_ndim} dimensions, got shape {arr.shape} and dtype {arr.dtype}"
+            f"{name} has shape {arr.shape} and dtype {arr.dtype}; accepted: a numeric array [..., H, W, C] "
+            f"with at least {min_ndim} dimensions"
         )
     return arr.astype(np.float32, copy=False)
 
@@ -51,7 +51,7 @@ def _read_png(name: str) -> np.ndarray:
     ref = importlib.resources.files("nca_core") / "assets" / "emoji" / f"{name}.png"
     with ref.open("rb") as fh, Image.open(fh) as img:
         if img.mode != "RGBA" or img.size != (120, 120):
-            raise ValueError(f"{name}.png must be 120x120 RGBA, got {img.size} {img.mode}")
+            raise ValueError(f"{name}.png={img.size} {img.mode} is not accepted; accepted: 120x120 RGBA")
         arr = np.array(img, dtype=np.uint8)
     arr.setflags(write=False)
     return arr
@@ -77,9 +77,9 @@ def load_emoji(name: str, size: int = 60, premultiply: bool = False) -> np.ndarr
         ValueError: if ``name`` or ``size`` is not accepted.
     """
     if name not in EMOJI:
-        raise ValueError(f"name must be one of {sorted(EMOJI)}, got {name!r}")
+        raise ValueError(f"name={name!r} is not accepted; accepted: one of {sorted(EMOJI)}")
     if not _is_int(size) or size not in _SIZES:
-        raise ValueError(f"size must be 60 or 120, got {size!r}")
+        raise ValueError(f"size={size!r} is not accepted; accepted: 60 or 120")
     img = _read_png(name).astype(np.float32) / np.float32(255.0)
     if size == 60:
         img = np.ascontiguousarray(img[::2, ::2])
@@ -97,7 +97,7 @@ def morph_frames(
         ValueError: if ``names`` is empty or a string, or a name/size is not accepted.
     """
     if isinstance(names, str) or len(names) == 0:
-        raise ValueError(f"names must be a non-empty sequence of {sorted(EMOJI)}, got {names!r}")
+        raise ValueError(f"names={names!r} is not accepted; accepted: a non-empty sequence of {sorted(EMOJI)}")
     return np.stack([load_emoji(n, size, premultiply) for n in names])
 
 
@@ -133,7 +133,7 @@ def make_pairs(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     arr = np.asarray(y)
     if arr.ndim != 5 or arr.shape[0] < 2:
-        raise ValueError(f"y must have shape [T, R, H, W, C] with T >= 2, got shape {arr.shape}")
+        raise ValueError(f"y has shape {arr.shape}; accepted: [T >= 2, R, H, W, C]")
     arr = arr.astype(np.float32, copy=False)
     flat = lambda z: z.reshape((-1,) + arr.shape[2:])  # noqa: E731
     return flat(arr[:-1]).copy(), flat(arr[1:]).copy()
@@ -147,11 +147,11 @@ def pad_channels(x: np.ndarray, channels: int) -> np.ndarray:
     """
     arr = np.asarray(x, dtype=np.float32)
     if arr.ndim < 1:
-        raise ValueError(f"x must have at least one dimension, got shape {arr.shape}")
+        raise ValueError(f"x has shape {arr.shape}; accepted: at least one dimension")
     channels = _check_int("channels", channels, 1)
     if arr.shape[-1] > channels:
         raise ValueError(
-            f"channels must be >= the {arr.shape[-1]} channels of x, got {channels}"
+            f"channels={channels} is not accepted; accepted: >= the {arr.shape[-1]} channels of x"
         )
     return np.pad(arr, [(0, 0)] * (arr.ndim - 1) + [(0, channels - arr.shape[-1])])
 
@@ -164,7 +164,7 @@ def shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
     arr = _spatial("a", a)
     for name, v in (("dy", dy), ("dx", dx)):
         if not _is_int(v):
-            raise ValueError(f"{name} must be an integer, got {v!r}")
+            raise ValueError(f"{name}={v!r} is not accepted; accepted: an integer")
     return np.roll(arr, (int(dy), int(dx)), axis=(-3, -2))
 
 
@@ -172,7 +172,7 @@ def flip(a: np.ndarray, axis: str) -> np.ndarray:
     """Mirror the lattice: ``"rows"`` reverses axis -3 (upside down), ``"cols"`` axis -2."""
     arr = _spatial("a", a)
     if axis not in ("rows", "cols"):
-        raise ValueError(f"axis must be 'rows' or 'cols', got {axis!r}")
+        raise ValueError(f"axis={axis!r} is not accepted; accepted: 'rows' or 'cols'")
     return np.flip(arr, axis=-3 if axis == "rows" else -2).copy()
 
 
@@ -219,7 +219,7 @@ def rotate(a: np.ndarray, angle_deg: float) -> np.ndarray:
     if isinstance(angle_deg, (bool, np.bool_)) or not isinstance(
         angle_deg, (int, float, np.integer, np.floating)
     ) or not math.isfinite(angle_deg):
-        raise ValueError(f"angle_deg must be a finite number of degrees, got {angle_deg!r}")
+        raise ValueError(f"angle_deg={angle_deg!r} is not accepted; accepted: a finite number of degrees")
     if float(angle_deg) % 90.0 == 0.0:
         k = int(round(float(angle_deg) / 90.0)) % 4
         if k % 2 == 0 or arr.shape[-3] == arr.shape[-2]:
@@ -241,12 +241,12 @@ def random_transforms(
         List of dicts with keys ``"dy", "dx", "flip", "angle"`` for :func:`apply_transform`.
     """
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise ValueError(f"rng={type(rng).__name__} is not accepted; accepted: a numpy.random.Generator")
     n = _check_int("n", n, 0)
     max_shift = _check_int("max_shift", max_shift, 0)
     for name, v in (("flip", flip), ("rotate", rotate)):
         if not isinstance(v, (bool, np.bool_)):
-            raise ValueError(f"{name} must be True or False, got {v!r}")
+            raise ValueError(f"{name}={v!r} is not accepted; accepted: True or False")
     out = []
     for _ in range(n):
         if max_shift > 0:
@@ -271,10 +271,10 @@ def apply_transform(a: np.ndarray, params: dict) -> np.ndarray:
         ValueError: if ``params`` is not a dict, has unknown keys or bad values.
     """
     if not isinstance(params, dict) or set(params) - set(_PARAM_KEYS):
-        raise ValueError(f"params must be a dict with keys from {_PARAM_KEYS}, got {params!r}")
+        raise ValueError(f"params={params!r} is not accepted; accepted: a dict with keys from {_PARAM_KEYS}")
     axis = params.get("flip")
     if axis not in _FLIPS:
-        raise ValueError(f"params['flip'] must be one of {_FLIPS}, got {axis!r}")
+        raise ValueError(f"params['flip']={axis!r} is not accepted; accepted: one of {_FLIPS}")
     out = _spatial("a", a)
     if axis is not None:
         out = flip(out, axis)
@@ -294,9 +294,9 @@ def add_input_noise(x: np.ndarray, amount: float, rng: np.random.Generator) -> n
     if isinstance(amount, (bool, np.bool_)) or not isinstance(
         amount, (int, float, np.integer, np.floating)
     ) or not 0.0 <= amount <= 1.0:
-        raise ValueError(f"amount must be a number in [0, 1], got {amount!r}")
+        raise ValueError(f"amount={amount!r} is not accepted; accepted: a number in [0, 1]")
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise ValueError(f"rng={type(rng).__name__} is not accepted; accepted: a numpy.random.Generator")
     a = np.float32(amount)
     noise = rng.random(arr.shape, dtype=np.float32)
     return blend(arr, a, noise).astype(np.float32)

@@ -243,7 +243,7 @@ def test_emoji_trajectories_variant_a():
         (lambda: D.shift(np.zeros((4, 4, 1)), 1.5, 0), "dy"),
         (lambda: D.flip(np.zeros((4, 4, 1)), "diag"), "axis"),
         (lambda: D.rotate(np.zeros((4, 4, 1)), float("nan")), "angle_deg"),
-        (lambda: D.rotate(np.zeros((4, 4)), 10), "^a must"),
+        (lambda: D.rotate(np.zeros((4, 4)), 10), "^a has shape"),
         (lambda: D.random_transforms(np.random.default_rng(), -1, 10), "n"),
         (lambda: D.random_transforms(np.random.default_rng(), 1, -2), "max_shift"),
         (lambda: D.random_transforms(42, 1, 2), "rng"),

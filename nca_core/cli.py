@@ -5,6 +5,7 @@
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
     nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--ship] [--retrain]
     nca-book toc
+    nca-book player
 
 ``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
 in ``book/_executed/figures/``); ``build`` builds the Jupyter Book from the executed
@@ -13,7 +14,9 @@ into the results cache (``--ship`` also copies it into the shipped ``weights/``)
 ``models`` trains (or finds) every model a notebook needs, without running the notebook,
 for example in the background before a ``run``; ``toc`` writes ``_toc.yml`` from the notebook
 registry (:mod:`nca_core.paper.registry`, the one place a notebook is declared; ``build``
-does it too).
+does it too); ``player`` writes the model files of the in-browser player of the page "Explore the
+models" into ``book/_static/models/`` from the cached or shipped models, training nothing
+(``build`` does it too).
 """
 
 from __future__ import annotations
@@ -128,12 +131,25 @@ def write_toc(root: Path) -> Path:
     return path
 
 
+def write_player(root: Path) -> Path:
+    """Write the in-browser player's model files (:mod:`nca_core.paper.player`; nothing is trained)."""
+    from nca_core.paper import player
+
+    folder = root / player.FOLDER
+    done = player.export(folder)
+    print(f"nca-book: player models {', '.join(done.models)} -> {folder.relative_to(root)}", flush=True)
+    for m in done.missing:
+        print(f"nca-book: warning: player model {m} is neither cached nor shipped; left out", file=sys.stderr)
+    return folder
+
+
 def build_book(root: Path, extra: list[str] | None = None) -> int:
     write_toc(root)
     missing = [n for n in NOTEBOOKS if not (executed_dir(root) / f"{n}.ipynb").exists()]
     if missing:
         raise SystemExit(f"nca-book build: executed notebooks missing ({', '.join(missing)}); "
                          f"run `nca-book run --profile quick` first")
+    write_player(root)
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "--warningiserror", "--keep-going",
            "--all", *(extra or [])]
@@ -199,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--retrain", action="store_true")
     m.add_argument("--ship", action="store_true", help="copy the models into weights/ (to commit)")
     sub.add_parser("toc", help="write _toc.yml from the notebook registry")
+    sub.add_parser("player", help="write the in-browser player's model files into book/_static/models/")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
@@ -220,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             return build_book(repo_root(), args.extra)
         if args.cmd == "models":
             train_models(args)
+            return 0
+        if args.cmd == "player":
+            write_player(repo_root())
             return 0
         if args.cmd == "toc":
             print(f"nca-book: wrote {write_toc(repo_root())}")

@@ -257,7 +257,9 @@ STABILITY = "How stable is what was learnt?"
 
 #: the book's pages before and after the notebook chapters: (part caption, [page files])
 PAGES_BEFORE = (("The model", ("book/model",)),)
-PAGES_AFTER = (("About", ("book/cite",)),)
+#: "Explore the models" runs shipped models in the reader's browser (book/_static/nca_player.js; the model
+#: files are written by ``nca-book build``, see :mod:`nca_core.paper.player`)
+PAGES_AFTER = (("Explore the models", ("book/explore",)), ("About", ("book/cite",)))
 
 #: every notebook, in reading order
 NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (

@@ -36,7 +36,7 @@ def fig4(r: SamplingResults):
     ax = fig.add_subplot(gs[0, : max(len(ts), 3) - 1])
     tr = np.array([[r.train_loss[(t, s)] for s in r.seeds] for t in ts])
     ax.errorbar(ts, np.nanmean(tr, 1), yerr=np.nanstd(tr, 1), marker="o", capsize=3,
-                label=f"train (min over epochs after burn-in; mean ± std of {len(r.seeds)} seed(s))")
+                label=f"train (min after burn-in; {len(r.seeds)} seed{'s' if len(r.seeds) > 1 else ''})")
     test = np.array([r.test[t].test_loss for t in ts])
     ax.plot(ts, test, marker="s", label="test (unseen IC, best seed)")
     for t, v in zip(ts, test):
@@ -49,7 +49,7 @@ def fig4(r: SamplingResults):
     ax.set_xticklabels(ts)
     ax.set_xlabel("time sampling t")
     ax.set_ylabel("Euclidean loss")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center", framealpha=0.9)  # between the test curve (top) and train (bottom)
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(next(iter(r.test.values())).snapshots)
     _ic_and_pde(fig, gs, max(len(ts), 3) - 1, r.pde_final, n)

@@ -11,6 +11,7 @@ initial conditions, the step counter, and what a click changes.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -101,7 +102,7 @@ def browser(chromium):
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1200,1000"):
         opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})  # performance: requests
     d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
     d.set_page_load_timeout(60)
     d.set_script_timeout(300)
@@ -260,6 +261,16 @@ def console_errors(d) -> list[str]:
             if e["level"] in ("SEVERE", "ERROR")]
 
 
+def requests(d) -> list[str]:
+    """The addresses the browser requested since the last call (from its performance log)."""
+    out = []
+    for entry in d.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            out.append(msg["params"]["request"]["url"])
+    return out
+
+
 @pytest.fixture(scope="module")
 def explore(explore_page, chromium):
     """The explore page open in Chromium, with ``baseline``: the console errors of a page of the same
@@ -287,8 +298,7 @@ def select(d, model_id):
 
 
 def test_page_loads_every_model_without_console_errors(explore):
-    html = explore.page_source
-    assert "_static/nca_player.js" in html and "cdn" not in html.lower().split("nca-player")[1][:2000]
+    assert "_static/nca_player.js" in explore.page_source
     errors = explore.execute_script("return document.querySelector('.nca-player').ncaPlayer.errors")
     assert errors == []
     ids = explore.execute_script("return document.querySelector('.nca-player').ncaPlayer.index.models.map(m => m.id)")
@@ -300,6 +310,10 @@ def test_page_loads_every_model_without_console_errors(explore):
     # twice; pydata-sphinx-theme reports an empty theme mode under file://): the player must add none.
     new = [e for e in console_errors(explore) if e not in explore.baseline]
     assert new == [], new
+    # nothing came over a network: every request of the page (scripts, styles, fonts, model files) is for a file
+    loaded = requests(explore)
+    assert any(u.endswith("models/morph_C32_t32.js") for u in loaded), loaded
+    assert all(u.startswith(("file:", "data:")) for u in loaded), [u for u in loaded if not u.startswith("file:")]
 
 
 def test_initial_conditions_are_the_librarys(explore):
@@ -332,15 +346,16 @@ def test_step_counter_advances_while_playing(explore):
 
 
 def click_cell(d, row, col):
-    """A real mouse click (pointer events through the browser) on the centre of lattice cell (row, col)."""
+    """A real mouse click (pointer events through the browser) on the centre of lattice cell (row, col) of the
+    first panel."""
     from selenium.webdriver.common.action_chains import ActionChains
 
     canvas = d.find_element("css selector", "canvas.nca-lattice")
     # wholly in view: an action's offsets count from the centre of the element's visible part
     d.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
-    w, h, scale = d.execute_script("const p = document.querySelector('.nca-player').ncaPlayer;"
-                                   "const r = p.canvas.getBoundingClientRect();"
-                                   "return [r.width, r.height, p.grid.scale]")
+    w, h, scale = d.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                   "const p = document.querySelector('.nca-player').ncaPlayer;"
+                                   "return [r.width, r.height, p.grid.scale]", canvas)
     ActionChains(d).move_to_element_with_offset(canvas, (col + 0.5) * scale - w / 2,
                                                 (row + 0.5) * scale - h / 2).click().perform()
 

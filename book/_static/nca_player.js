@@ -360,13 +360,13 @@
     ".nca-player select{max-width:100%}",
     ".nca-player canvas.nca-lattice{image-rendering:pixelated;image-rendering:crisp-edges;cursor:crosshair;" +
       "touch-action:none;border:1px solid #ccc;display:block}",
-    ".nca-player .nca-titles{display:flex}",
-    ".nca-player .nca-titles span{text-align:center;font-size:.8rem;color:#555}",
+    ".nca-player .nca-panels{display:flex;flex-wrap:wrap;gap:4px}",
+    ".nca-player .nca-panels figure{margin:0;padding:0;text-align:center;font-size:.8rem;color:#555}",
     ".nca-player .nca-step{font-variant-numeric:tabular-nums;font-weight:600}",
     ".nca-player .nca-info,.nca-player .nca-stats{color:#555;font-size:.8rem}",
     ".nca-player .nca-status{color:#a00}",
     ".nca-player .nca-targets{display:flex;gap:.5rem;align-items:flex-end}",
-    ".nca-player .nca-targets figure{margin:0;text-align:center;font-size:.75rem;color:#555}",
+    ".nca-player .nca-targets figure{margin:0;padding:0;text-align:center;font-size:.75rem;color:#555}",
     ".nca-player .nca-targets canvas{image-rendering:pixelated;border:2px solid transparent;display:block}",
     ".nca-player .nca-targets canvas.nca-now{border-color:#d60}"
   ].join("\n");
@@ -460,8 +460,7 @@
     this.fireOut = el("span", { text: "0.5" });
     this.icLabel = labelled("start from ", this.icSel);
     this.colourLabel = labelled("colour ", this.colourIn);
-    this.titles = el("div", { className: "nca-titles" });
-    this.canvas = el("canvas", { className: "nca-lattice", width: "80", height: "80" });
+    this.panelsEl = el("div", { className: "nca-panels" });
     this.targetsEl = el("div", { className: "nca-targets" });
     this.statsEl = el("div", { className: "nca-stats" });
     this.infoEl = el("div", { className: "nca-info" });
@@ -473,8 +472,7 @@
       labelled("mouse ", this.toolSel), this.colourLabel, labelled("radius ", this.radiusIn), this.radiusOut,
       labelled("fire rate ", this.fireIn), this.fireOut]));
     root.appendChild(this.statusEl);
-    root.appendChild(this.titles);
-    root.appendChild(this.canvas);
+    root.appendChild(this.panelsEl);
     root.appendChild(this.statsEl);
     root.appendChild(this.targetsEl);
     root.appendChild(this.infoEl);
@@ -497,16 +495,18 @@
       self.fireOut.textContent = (+self.fireIn.value).toFixed(2);
       if (self.nca) self.nca.fireRate = +self.fireIn.value;
     });
+    // click or drag on any panel: the panels show the same lattice
     var drawing = false;
-    this.canvas.addEventListener("pointerdown", function (ev) {
+    this.panelsEl.addEventListener("pointerdown", function (ev) {
+      if (!ev.target.classList.contains("nca-lattice")) return;
       drawing = true;
-      if (self.canvas.setPointerCapture) try { self.canvas.setPointerCapture(ev.pointerId); } catch (e) { /* synthetic */ }
+      if (ev.target.setPointerCapture) try { ev.target.setPointerCapture(ev.pointerId); } catch (e) { /* synthetic */ }
       self.pointer(ev);
       ev.preventDefault();
     });
-    this.canvas.addEventListener("pointermove", function (ev) { if (drawing) self.pointer(ev); });
+    this.panelsEl.addEventListener("pointermove", function (ev) { if (drawing) self.pointer(ev); });
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (t) {
-      self.canvas.addEventListener(t, function () { drawing = false; });
+      self.panelsEl.addEventListener(t, function () { drawing = false; });
     });
   };
 
@@ -645,9 +645,11 @@
     if (this.view === "hidden") {
       for (var h = m.observable; h < C; h++) {
         (function (ch) {
-          out.push({ title: "channel " + ch, draw: function (px, pw, x0, y0) {
-            var x = self.nca.state;
-            putMapped(px, pw, x0, y0, H, W, function (p) { return Math.tanh(x[p * C + ch]); }, luts.RdBu_r, -1, 1);
+          out.push({ title: "channel " + ch + " (min to max)", draw: function (px, pw, x0, y0) {
+            var x = self.nca.state, lo = Infinity, hi = -Infinity;
+            for (var p = 0; p < H * W; p++) { lo = Math.min(lo, x[p * C + ch]); hi = Math.max(hi, x[p * C + ch]); }
+            if (!(hi - lo > 1e-12)) { lo -= 1; hi += 1; }
+            putMapped(px, pw, x0, y0, H, W, function (p) { return x[p * C + ch]; }, luts.viridis, lo, hi);
           } });
         })(h);
       }
@@ -669,26 +671,24 @@
     return out;
   };
 
+  /** One canvas per panel, each drawn at one pixel per cell and magnified by CSS. */
   Player.prototype.layout = function () {
     if (!this.nca) return;
     var H = this.nca.H, W = this.nca.W, panels = this.panels();
-    var n = panels.length, cols = n <= 4 ? n : Math.ceil(n / 2), rows = Math.ceil(n / cols);
-    var avail = Math.max(240, (this.root.clientWidth || 720) - 4);
+    var n = panels.length, cols = n <= 4 ? n : Math.ceil(n / 2);
+    var avail = Math.max(240, (this.root.clientWidth || 720) - 8 * cols); // gaps and borders
     var scale = Math.max(1, Math.min(4, Math.floor(4 * avail / (cols * W)) / 4)); // CSS pixels per cell
-    this.grid = { cols: cols, rows: rows, scale: scale, H: H, W: W, panels: panels };
-    this.canvas.width = cols * W;
-    this.canvas.height = rows * H;
-    this.canvas.style.width = cols * W * scale + "px";
-    this.canvas.style.height = rows * H * scale + "px";
-    this.image = this.canvas.getContext("2d").createImageData(cols * W, rows * H);
-    this.titles.textContent = "";
-    for (var k = 0; k < Math.min(cols, n); k++) {
-      var titles = [];
-      for (var r = 0; r < rows; r++) if (r * cols + k < n) titles.push(panels[r * cols + k].title);
-      var s = el("span", { text: titles.join(" / ") });
-      s.style.width = W * scale + "px";
-      this.titles.appendChild(s);
-    }
+    this.grid = { scale: scale, H: H, W: W, panels: panels };
+    this.panelsEl.textContent = "";
+    panels.forEach(function (panel) {
+      var cv = el("canvas", { className: "nca-lattice", width: String(W), height: String(H) });
+      cv.style.width = W * scale + "px";
+      cv.style.height = H * scale + "px";
+      panel.canvas = cv;
+      panel.ctx = cv.getContext("2d");
+      panel.image = panel.ctx.createImageData(W, H);
+      this.panelsEl.appendChild(el("figure", {}, [el("figcaption", { text: panel.title }), cv]));
+    }, this);
     this.drawTargets();
   };
 
@@ -714,11 +714,11 @@
 
   Player.prototype.render = function () {
     if (!this.nca || !this.grid) return;
-    var g = this.grid, px = this.image.data, pw = this.canvas.width;
-    g.panels.forEach(function (panel, k) {
-      panel.draw(px, pw, (k % g.cols) * g.W, Math.floor(k / g.cols) * g.H);
+    var W = this.grid.W;
+    this.grid.panels.forEach(function (panel) {
+      panel.draw(panel.image.data, W, 0, 0);
+      panel.ctx.putImageData(panel.image, 0, 0);
     });
-    this.canvas.getContext("2d").putImageData(this.image, 0, 0);
     this.stepEl.textContent = "n = " + this.nca.steps;
     this.rateEl.textContent = this.playing && this.stepsPerSecond ? this.stepsPerSecond.toFixed(1) + " steps/s" : "";
     var n = this.nca.steps, self = this;
@@ -786,14 +786,12 @@
     if (this.playBtn) this.playBtn.textContent = "▶ play";
   };
 
-  /** Lattice cell (row, col) under a pointer event, or null outside the panels. */
+  /** Lattice cell (row, col) under a pointer event on a panel, or null outside it. */
   Player.prototype.cellAt = function (ev) {
-    var g = this.grid, r = this.canvas.getBoundingClientRect();
-    var x = (ev.clientX - r.left) / r.width * this.canvas.width, y = (ev.clientY - r.top) / r.height * this.canvas.height;
-    if (x < 0 || y < 0 || x >= this.canvas.width || y >= this.canvas.height) return null;
-    var k = Math.floor(y / g.H) * g.cols + Math.floor(x / g.W);
-    if (k >= g.panels.length) return null;
-    return [Math.floor(y) % g.H, Math.floor(x) % g.W];
+    var g = this.grid, cv = ev.target, r = cv.getBoundingClientRect();
+    if (!cv.classList || !cv.classList.contains("nca-lattice")) return null;
+    var col = Math.floor((ev.clientX - r.left) / r.width * g.W), row = Math.floor((ev.clientY - r.top) / r.height * g.H);
+    return row < 0 || col < 0 || row >= g.H || col >= g.W ? null : [row, col];
   };
 
   Player.prototype.pointer = function (ev) {

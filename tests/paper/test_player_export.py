@@ -72,3 +72,21 @@ def test_nothing_is_trained_when_a_model_is_missing(dirs, monkeypatch):
     done = player.export(dirs / "out")
     assert done.models == [] and len(done.missing) == 7
     assert [p.name for p in done.files] == ["index.js"]
+
+
+def test_nca_book_build_writes_the_player_files_before_building(tmp_path, monkeypatch):
+    from nca_core import cli
+
+    for name in cli.NOTEBOOKS:
+        (tmp_path / "book" / "_executed").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "book" / "_executed" / f"{name}.ipynb").write_text("{}")
+    seen = {}
+
+    def call(cmd):
+        seen["cmd"] = cmd
+        seen["files"] = sorted(p.name for p in (tmp_path / player.FOLDER).iterdir())
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", call)
+    assert cli.build_book(tmp_path) == 0
+    assert "build" in seen["cmd"] and seen["files"] == sorted(["index.js"] + [f"{m}.js" for m in player.player_jobs()])

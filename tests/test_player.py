@@ -360,15 +360,24 @@ def click_cell(d, row, col):
                                                 (row + 0.5) * scale - h / 2).click().perform()
 
 
+def set_ic(d, choice):
+    d.execute_script("const s = document.querySelector('.nca-ic'); s.value = arguments[0];"
+                     "s.dispatchEvent(new Event('change'));", choice)
+
+
 @pytest.mark.parametrize("model_id", ["morph_C16_t32", "gray_scott_t32"])
 def test_click_changes_the_disc_around_it_and_nothing_beyond(explore, model_id):
     select(explore, model_id)
     morph = model_id.startswith("morph")
+    if morph:
+        row, col, tool = 40, 37, "erase"  # inside the alien
+    else:
+        set_ic(explore, "train0")  # 64×64, A = 1 (empty) away from the square at rows and columns 24–39
+        row, col, tool = 50, 20, "paint"
     explore.execute_script("const p = document.querySelector('.nca-player').ncaPlayer; p.radius = 6;"
-                           "p.tool = arguments[0];", "erase" if morph else "paint")
+                           "p.tool = arguments[0];", tool)
     before = player_state(explore)
     pde_before = None if morph else player_state(explore, "pde")
-    row, col = 40, 37
     click_cell(explore, row, col)
     after = player_state(explore)
     changed = np.argwhere(np.any(after != before, axis=-1))
@@ -379,7 +388,27 @@ def test_click_changes_the_disc_around_it_and_nothing_beyond(explore, model_id):
     if morph:
         assert not after[row, col].any()  # erased: every channel 0
     else:
-        np.testing.assert_array_equal(after[row, col, :2], [0, 1])  # painted: a patch of B
+        ii, jj = np.indices(before.shape[:2])
+        disc = (ii - row) ** 2 + (jj - col) ** 2 <= 36
+        np.testing.assert_array_equal(np.any(after != before, axis=-1), disc)  # all of it was empty
+        np.testing.assert_array_equal(after[disc][:, :2], np.tile([0.0, 1.0], (disc.sum(), 1)))  # a patch of B
         pde = player_state(explore, "pde")
-        pde_changed = np.argwhere(np.any(pde != pde_before, axis=-1))
-        assert ((pde_changed - [row, col]) ** 2).sum(1).max() <= 36 and [row, col] in pde_changed.tolist()
+        np.testing.assert_array_equal(np.any(pde != pde_before, axis=-1), disc)  # the PDE is edited alike
+
+
+def test_dragging_paints_without_gaps(explore):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    select(explore, "gray_scott_t32")
+    set_ic(explore, "train0")
+    explore.execute_script("const p = document.querySelector('.nca-player').ncaPlayer; p.radius = 2;"
+                           "p.tool = 'paint';")
+    before = player_state(explore)
+    click_cell(explore, 50, 5)  # scrolls the panel into view, paints the start
+    canvas = explore.find_element("css selector", "canvas.nca-lattice")
+    scale = explore.execute_script("return document.querySelector('.nca-player').ncaPlayer.grid.scale")
+    w = canvas.size["width"]
+    ActionChains(explore).move_to_element_with_offset(canvas, 5.5 * scale - w / 2, 50.5 * scale - w / 2) \
+        .click_and_hold().move_by_offset(50 * scale, 0).release().perform()  # one jump of 50 cells
+    row = np.any(player_state(explore) != before, axis=-1)[50]
+    assert row[5:56].all() and not row[:3].any() and not row[58:].any()

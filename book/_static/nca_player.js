@@ -500,6 +500,7 @@
     this.panelsEl.addEventListener("pointerdown", function (ev) {
       if (!ev.target.classList.contains("nca-lattice")) return;
       drawing = true;
+      self.lastCell = null;
       if (ev.target.setPointerCapture) try { ev.target.setPointerCapture(ev.pointerId); } catch (e) { /* synthetic */ }
       self.pointer(ev);
       ev.preventDefault();
@@ -794,9 +795,17 @@
     return row < 0 || col < 0 || row >= g.H || col >= g.W ? null : [row, col];
   };
 
+  /** Edit under the pointer; while dragging, also along the segment from the previous cell (no gaps). */
   Player.prototype.pointer = function (ev) {
     var cell = this.cellAt(ev);
-    if (cell) { this.edit(cell[0], cell[1], this.radius, this.tool); this.render(); }
+    if (!cell) { this.lastCell = null; return; }
+    var from = this.lastCell || cell, dr = cell[0] - from[0], dc = cell[1] - from[1];
+    var n = Math.max(1, Math.ceil(Math.sqrt(dr * dr + dc * dc) / Math.max(1, this.radius / 2)));
+    for (var k = 1; k <= n; k++) {
+      this.edit(Math.round(from[0] + dr * k / n), Math.round(from[1] + dc * k / n), this.radius, this.tool);
+    }
+    this.lastCell = cell;
+    this.render();
   };
 
   /**

@@ -74,3 +74,25 @@ def dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("NCA_WEIGHTS_DIR", str(tmp_path / "weights"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def chrome(chromium):
+    """A factory of selenium drivers for Debian's chromium, headless: ``chrome(*extra_args, capabilities=...)``."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser, driver = chromium
+
+    def make(*extra_args: str, capabilities: dict | None = None):
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = browser
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", *extra_args):
+            opts.add_argument(arg)
+        for key, value in (capabilities or {}).items():
+            opts.set_capability(key, value)
+        d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+        d.set_page_load_timeout(60)
+        return d
+
+    return make

@@ -57,19 +57,9 @@ def test_reproduction_report_links_every_claim_and_publishes_claims_json(built_b
     assert {r["notebook"] for r in data["records"]} >= {"time_sampling", "channels_sampling"}
 
 
-def test_built_page_in_headless_chromium(built_book, chromium):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    browser, driver = chromium
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--allow-file-access-from-files"):
-        opts.add_argument(arg)
-    d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+def test_built_page_in_headless_chromium(built_book, chrome):
+    d = chrome("--allow-file-access-from-files")
     try:
-        d.set_page_load_timeout(60)
         d.get((built_book / "book" / "_executed" / "gray_scott_data.html").as_uri())
         imgs = d.execute_script("return Array.from(document.images).filter(i => i.src.includes('.png'))"
                                 ".map(i => [i.src, i.complete && i.naturalWidth > 0]);")

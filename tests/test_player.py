@@ -92,19 +92,9 @@ def unb64(s: str, shape) -> np.ndarray:
     return np.frombuffer(base64.b64decode(s), np.float64).reshape(shape)
 
 
-def browser(chromium):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    exe, driver = chromium
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = exe
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1200,1000"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})  # performance: requests
-    d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
-    d.set_page_load_timeout(60)
+def browser(chrome):
+    # performance logs: the requests the page makes
+    d = chrome("--window-size=1200,1000", capabilities={"goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}})
     d.set_script_timeout(300)
     return d
 
@@ -123,8 +113,8 @@ def exported(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(exported, chromium):
-    d = browser(chromium)
+def page(exported, chrome):
+    d = browser(chrome)
     try:
         d.get((exported / "page.html").as_uri())
         yield d
@@ -272,10 +262,10 @@ def requests(d) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def explore(explore_page, chromium):
+def explore(explore_page, chrome):
     """The explore page open in Chromium, with ``baseline``: the console errors of a page of the same
     book without the player (the theme's own; see test_page_loads_every_model_without_console_errors)."""
-    d = browser(chromium)
+    d = browser(chrome)
     try:
         d.get((explore_page.parent / "model.html").as_uri())
         d.baseline = set(console_errors(d))

@@ -153,7 +153,9 @@ class NCA:
         return tf.constant(x0)
 
     # --------------------------------------------------------------- rollout
-    def _advance_fn(self):
+    def compiled_advance(self):
+        """The XLA-compiled ``advance(params, x, n_steps, start, seed)``: ``n_steps`` steps from step
+        number ``start`` with the masks of ``seed`` (what :meth:`rollout` runs between kept frames)."""
         if self._advance is None:
             config = self.config
 
@@ -194,7 +196,7 @@ class NCA:
         else:
             frames = sorted({validate.integer("frames", f, 0, steps) for f in frames})
         x = self.prepare_state(x0)
-        advance = self._advance_fn()
+        advance = self.compiled_advance()
         seed_t = tf.constant([seed, 0], tf.int64)
         out, n = [], 0
         it = frames

@@ -37,7 +37,7 @@ class Rollouts:
     def __init__(self, model: NCA):
         self.model = model
         self.config = model.config
-        self._masks_fn = self._shared_fn = self._own_fn = None
+        self._masks_fn = self._shared_fn = None
 
     # ------------------------------------------------------------ masks
     def masks(self, steps: int, seed: int, size: tuple[int, int]) -> tf.Tensor:
@@ -78,21 +78,6 @@ class Rollouts:
             self._shared_fn = advance
         return self._shared_fn
 
-    def _own(self):
-        if self._own_fn is None:
-            c = self.config
-
-            @tf.function(jit_compile=True, reduce_retracing=True)
-            def advance(params, x, seed, start, n):
-                def body(i, x):
-                    return i + 1, step(params, x, c, step_seed(seed, start + i))
-
-                _, x = tf.while_loop(lambda i, x: i < n, body, (tf.constant(0), x))
-                return x
-
-            self._own_fn = advance
-        return self._own_fn
-
     def run(self, x0, frames: Sequence[int], masks: tf.Tensor | None = None, seed: int | None = None,
             keep: int | None = None) -> np.ndarray:
         """Roll ``x0 [B, H, W, c]`` out and keep the states at ``frames``: ``[F, B, H, W, C or keep]``.
@@ -120,8 +105,8 @@ class Rollouts:
                 if masks is not None:
                     x = self._shared()(params, x, masks, tf.constant(n), tf.constant(f - n))
                 else:
-                    x = self._own()(params, x, tf.constant([validate.integer("seed", seed, 0), 0], tf.int64),
-                                    tf.constant(n), tf.constant(f - n))
+                    x = self.model.compiled_advance()(params, x, tf.constant(f - n), tf.constant(n),
+                                                      tf.constant([validate.integer("seed", seed, 0), 0], tf.int64))
                 n = f
             out.append(x[..., :keep].numpy() if keep else x.numpy())
         return np.stack(out)

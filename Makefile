@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint: venv
-	$(BIN)/ruff check nca_core tests benchmarks scripts
+	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/python -m pytest -q -ra tests

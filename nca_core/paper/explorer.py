@@ -9,7 +9,7 @@
 3. any other model folder in the shipped ``weights/`` (labelled from its ``job.json``).
 
 A model is listed when it is found (:func:`nca_core.runs.cache.lookup`: the cache, then the shipped
-weights); with ``train_missing`` the player's models that are not found are trained first (meant
+weights); the player's models named in ``train`` are trained first when they are not found (meant
 for the ``smoke`` profile, where that takes seconds). :func:`explorer_model` turns a trained model
 into the bundle the widgets run: the NCA's compiled rollout (the stepping settings: kernels,
 activation, boundary and mask are the model's own; the fire rate is the explorer's control), the
@@ -25,7 +25,7 @@ import numpy as np
 
 from nca_core.data import gray_scott as gs_data
 from nca_core.paper import player, registry
-from nca_core.view.widgets import ExplorerModel, ModelEntry
+from nca_core.view.widgets import ExplorerModel, ExplorerState, ModelEntry
 
 #: the initial conditions of the Gray-Scott models (name → A field, B = 1 − A)
 GS_ICS = ("unseen test IC (128×128)", "training IC 1 (64×64)", "training IC 2 (64×64)", "training IC 3 (64×64)",
@@ -159,13 +159,13 @@ def _shipped_folders() -> Iterable[Any]:
             yield meta.get("label", folder.name), tr
 
 
-def catalogue(profiles: Iterable[str] = ("quick", "long"), train_missing: bool = False,
+def catalogue(profiles: Iterable[str] = ("quick", "long"), train: Iterable[str] = (),
               shipped: bool = True) -> tuple[list[ModelEntry], list[str]]:
     """The explorer's models, found in the cache or the shipped weights, and those not found.
 
     Args:
         profiles: the registry profiles whose models are listed (the first gives the player's models).
-        train_missing: train the player's models that are not found (at ``smoke`` this takes seconds).
+        train: the player's models (by name) to train if not found (at ``smoke`` this takes seconds).
         shipped: also list shipped model folders no registry job at these profiles names.
 
     Returns:
@@ -177,8 +177,9 @@ def catalogue(profiles: Iterable[str] = ("quick", "long"), train_missing: bool =
     entries: list[ModelEntry] = []
     missing: list[str] = []
     seen: set[str] = set()
+    train = set(train)
     for model_id, (label, job) in player.player_jobs(profiles[0]).items():
-        tr = train_or_load(job, progress=False) if train_missing else lookup(job)
+        tr = train_or_load(job, progress=False) if model_id in train else lookup(job)
         if tr is None:
             missing.append(label)
         else:
@@ -202,3 +203,75 @@ def catalogue(profiles: Iterable[str] = ("quick", "long"), train_missing: bool =
                 seen.add(tr.job.key)
                 entries.append(_entry(f"shipped_{tr.job.key}", f"shipped: {label} ({tr.job.key})", tr))
     return entries, missing
+
+
+# ------------------------------------------------------------------ the static page: scripted runs
+#: the player's model names (stable across profiles), which the explorer notebook's parameters accept
+PLAYER_IDS = registry.PLAYER_MODELS
+
+
+def player_model(model_id: str, profile: str = "quick", train_missing: bool = False) -> tuple[str, Any]:
+    """``(label, Trained)`` of one of the player's models at ``profile`` (``Trained`` None if not found)."""
+    from nca_core import validate
+    from nca_core.runs.cache import lookup, train_or_load
+
+    jobs = player.player_jobs(profile)
+    validate.choice("model", model_id, tuple(jobs))
+    label, job = jobs[model_id]
+    return label, (train_or_load(job, progress=False) if train_missing else lookup(job))
+
+
+def scripted(model: ExplorerModel, steps: Iterable[int], edit_step: int, edit: dict[str, Any], seed: int = 0,
+             ic: str | None = None) -> tuple[list[int], list[ExplorerState], list[ExplorerState]]:
+    """The same run without and with one edit at ``edit_step`` (``edit``: :meth:`ExplorerState.perturb`'s
+    arguments), as states at ``steps``: ``(steps, plain, edited)`` (copies of the explorer's state)."""
+    import copy
+
+    from nca_core import validate
+
+    def snap(s: ExplorerState) -> ExplorerState:
+        out = copy.copy(s)  # shares the model; the arrays are copied
+        out.x, out.pde = s.x.copy(), None if s.pde is None else s.pde.copy()
+        return out
+
+    steps = sorted({validate.integer("steps", n, 0) for n in steps})
+    validate.integer("edit_step", edit_step, 0)
+    plain, edited = ExplorerState(model, ic=ic, seed=seed), ExplorerState(model, ic=ic, seed=seed)
+    edited.goto(edit_step)
+    edited.perturb(**edit)
+    out_plain, out_edited = [], []
+    for n in steps:
+        plain.goto(n)
+        edited.goto(max(n, edit_step))
+        out_plain.append(snap(plain))
+        out_edited.append(snap(edited) if n >= edit_step else snap(plain))
+    return steps, out_plain, out_edited
+
+
+def morph_figure(model: ExplorerModel, steps: Iterable[int], edit_step: int, seed: int = 0,
+                 centre: tuple[int, int] = (40, 40), radius: float = 10):
+    """Rows: the morph model's RGBA from the alien, then the same run with a disc erased at ``edit_step``."""
+    from nca_core.view.plotting import save_figure, snapshot_grid
+
+    edit = {"i": centre[0], "j": centre[1], "mode": "erase", "radius": radius}
+    steps, plain, edited = scripted(model, steps, edit_step, edit, seed)
+    rgb = [[s.panels("RGBA")[0][1] / 255.0 for s in run] for run in (plain, edited)]
+    fig = snapshot_grid(rgb, ["as trained", f"disc erased\nat n = {edit_step}"], [f"n = {n}" for n in steps],
+                        colorbar=False, title=model.label)
+    save_figure(fig, "explore_morph")
+    return fig
+
+
+def gray_scott_figure(model: ExplorerModel, steps: Iterable[int], edit_step: int, seed: int = 0,
+                      centre: tuple[int, int] = (80, 20), radius: float = 5):
+    """Rows: B of the NCA, of the PDE and their difference from the unseen test IC, with a spot of B painted
+    into both at ``edit_step``."""
+    from nca_core.view.plotting import save_figure, snapshot_grid
+
+    edit = {"i": centre[0], "j": centre[1], "mode": "paint", "radius": radius}
+    steps, _, edited = scripted(model, steps, edit_step, edit, seed, ic=GS_ICS[0])
+    rows = [[s.panels("B")[k][1] / 255.0 for s in edited] for k in range(3)]
+    fig = snapshot_grid(rows, ["NCA B", "PDE B", "NCA − PDE\n(B, −1 to 1)"], [f"n = {n}" for n in steps],
+                        colorbar=False, title=f"{model.label}; spot of B painted at n = {edit_step}")
+    save_figure(fig, "explore_gray_scott")
+    return fig

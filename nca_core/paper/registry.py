@@ -49,6 +49,10 @@ def _emoji_names(name: str, value: Any) -> list[str]:
     return list(value)
 
 
+#: the in-browser player's model names (nca_core.paper.player), stable across profiles
+PLAYER_MODELS = ("morph_C16_t32", "morph_C32_t32", "morph_C16_t64", "morph_C32_t32_sym",
+                 "gray_scott_t32", "gray_scott_t16", "gray_scott_t4")
+
 _GS_COMMON = {
     "gamma_preset": Param(same("published"), choice(*gs_data.PRESETS),
                           "Gray-Scott parameter set: published (γ=0.06268), as_run (γ=0.06258), mitosis"),
@@ -186,6 +190,27 @@ _PARAMS: dict[str, dict[str, Param]] = {
 }
 
 
+#: the explorer notebook (nca_core.view.widgets): the model it opens with and the scripted runs of its static page
+_PARAMS["explore"] = {
+    "model": Param(same("morph_C16_t32"), lambda n, v: validate.choice(n, parsed(v), PLAYER_MODELS),
+                   "the model the explorer opens with (any other is one click away)"),
+    "seed": Param(same(0), integer(0), "seed of the update masks"),
+    "morph_model": Param(same("morph_C16_t32"), lambda n, v: validate.choice(n, parsed(v), PLAYER_MODELS[:4]),
+                         "morph model of the static figure"),
+    "morph_steps": Param({**same([0, 32, 64, 96, 128, 256]), "smoke": [0, 4, 8, 16]}, int_list(0),
+                         "steps shown in the static morph figure"),
+    "morph_edit": Param({**same(64), "smoke": 4}, integer(0), "step at which the static morph run is damaged"),
+    "gray_scott_model": Param(same("gray_scott_t32"), lambda n, v: validate.choice(n, parsed(v), PLAYER_MODELS[4:]),
+                              "Gray-Scott model of the static figure"),
+    "gray_scott_steps": Param({**same([0, 256, 512, 1024, 2048]), "smoke": [0, 8, 16]}, int_list(0),
+                              "steps shown in the static Gray-Scott figure"),
+    "gray_scott_edit": Param({**same(256), "smoke": 8}, integer(0),
+                             "step at which a spot of B is painted into NCA and PDE"),
+    "train_missing": Param({**same(False), "smoke": True}, flag,
+                           "train the models named above if neither cached nor shipped (seconds at smoke)"),
+}
+
+
 def _shift_within_pad(values: dict[str, Any]) -> None:
     if values["max_shift"] > values["pad"]:
         raise ValueError(f"max_shift={values['max_shift']!r} is not accepted; accepted: an integer in "
@@ -254,12 +279,14 @@ GRAY_SCOTT = "Learning a reaction–diffusion system"
 REPORT = "Reproduction report"
 MORPH = "Morphing between images"
 STABILITY = "How stable is what was learnt?"
+EXPLORE = "Explore the models"
 
 #: the book's pages before and after the notebook chapters: (part caption, [page files])
 PAGES_BEFORE = (("The model", ("book/model",)),)
 #: "Explore the models" runs shipped models in the reader's browser (book/_static/nca_player.js; the model
-#: files are written by ``nca-book build``, see :mod:`nca_core.paper.player`)
-PAGES_AFTER = (("Explore the models", ("book/explore",)), ("About", ("book/cite",)))
+#: files are written by ``nca-book build``, see :mod:`nca_core.paper.player`). A part's pages here come before
+#: its notebooks: the player page leads, the notebook explorer (``explore``, ipywidgets) follows it
+PAGES_AFTER = ((EXPLORE, ("book/explore",)), ("About", ("book/cite",)))
 
 #: every notebook, in reading order
 NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (
@@ -280,7 +307,8 @@ NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (
              ("fig10_local_stability.png", "fig10_footprints.png")),
     Notebook("adversarial_stability", STABILITY, _PARAMS["adversarial_stability"], _stability_jobs("C32_t32"),
              ("fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4")),
-    Notebook("report", REPORT, {}, figures=("report_summary.png",)),  # last: it reads what the others recorded
+    Notebook("report", REPORT, {}, figures=("report_summary.png",)),  # after the chapters: it reads their records
+    Notebook("explore", EXPLORE, _PARAMS["explore"], figures=("explore_morph.png", "explore_gray_scott.png")),
 )}
 
 
@@ -324,7 +352,7 @@ def toc() -> str:
     for nb in NOTEBOOKS.values():
         parts.setdefault(nb.part, []).append(f"book/_executed/{nb.name}")
     for caption, pages in PAGES_AFTER:
-        parts.setdefault(caption, []).extend(pages)
+        parts[caption] = [*pages, *parts.get(caption, [])]
     lines = ["# Table of contents (https://jupyterbook.org/en/stable/structure/toc.html)",
              "# Written by `nca-book toc` from nca_core/paper/registry.py: edit the registry, not this file.",
              "# The chapter pages are notebooks executed by `nca-book run` into book/_executed/.",

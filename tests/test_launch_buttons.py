@@ -1,0 +1,54 @@
+"""Launch buttons (Binder, Colab): in _config.yml, and pointing at the source notebook, not its executed copy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_config_has_repository_and_launch_buttons():
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    repo = cfg["repository"]
+    assert repo["url"].startswith("https://github.com/") and repo["branch"] == "main"
+    assert repo["path_to_book"] == ""
+    buttons = cfg["launch_buttons"]
+    assert buttons["binderhub_url"] == "https://mybinder.org"
+    assert buttons["colab_url"] == "https://colab.research.google.com"
+    assert buttons["notebook_interface"] in ("classic", "jupyterlab")
+    assert cfg["sphinx"]["local_extensions"] == {"launch_paths": "book/_ext"}
+    assert (ROOT / "book" / "_ext" / "launch_paths.py").is_file()
+
+
+def test_chapter_page_launches_its_source_notebook(tmp_path):
+    """A small book built with the real _config.yml: an executed chapter's buttons open notebooks/<name>.ipynb."""
+    import nbformat
+
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    shutil.copytree(ROOT / "book" / "_ext", tmp_path / "book" / "_ext")
+    shutil.copy(ROOT / "book" / "references.bib", tmp_path / "book" / "references.bib")
+    (tmp_path / "book" / "_executed" / "extra").mkdir(parents=True)  # html_extra_path of _config.yml
+    (tmp_path / "book" / "_static").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n\nA page.\n", encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter"), nbformat.v4.new_code_cell("1 + 1")]
+    nbformat.write(nb, tmp_path / "book" / "_executed" / "time_sampling.ipynb")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                       "  - file: book/_executed/time_sampling\n", encoding="utf-8")
+    exe = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(exe), "build", str(tmp_path), "--warningiserror", "--keep-going"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    page = (tmp_path / "_build" / "html" / "book" / "_executed" / "time_sampling.html").read_text(encoding="utf-8")
+    repo = cfg["repository"]["url"].removeprefix("https://github.com/")
+    binder = f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/notebooks/time_sampling.ipynb"
+    colab = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/time_sampling.ipynb"
+    assert binder in page and colab in page
+    assert "_executed/time_sampling.ipynb" not in page.split("launch-buttons")[-1].split("</ul>")[0]

@@ -3,7 +3,8 @@
     nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...]
     nca-book build
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
-    nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--ship] [--retrain]
+    nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--workers N | --scheduler ADDRESS] [--ship]
+                    [--retrain]
     nca-book toc
     nca-book player
 
@@ -12,7 +13,9 @@ in ``book/_executed/figures/``); ``build`` builds the Jupyter Book from the exec
 notebooks without re-executing them; ``train`` trains one Gray-Scott model of the paper
 into the results cache (``--ship`` also copies it into the shipped ``weights/``);
 ``models`` trains (or finds) every model a notebook needs, without running the notebook,
-for example in the background before a ``run``; ``toc`` writes ``_toc.yml`` from the notebook
+for example in the background before a ``run`` (in this process by default; ``--workers N``: one task
+per missing model on a local Dask cluster of N worker processes; ``--scheduler ADDRESS``: on a running
+Dask scheduler, e.g. of a SLURM cluster, see :mod:`nca_core.runs.sweep`); ``toc`` writes ``_toc.yml`` from the notebook
 registry (:mod:`nca_core.paper.registry`, the one place a notebook is declared; ``build``
 does it too); ``player`` writes the model files of the in-browser player of the page "Explore the
 models" into ``book/_static/models/`` from the cached or shipped models, training nothing
@@ -169,17 +172,27 @@ def train_one(args: argparse.Namespace) -> None:
         print("shipped:", ship([tr])[0])
 
 
-def train_models(args: argparse.Namespace) -> None:
-    from nca_core.runs.cache import ship, train_or_load
+def train_models(args: argparse.Namespace) -> int:
+    """Train (or find) a notebook's models: in this process, or one Dask task per missing model.
+    Exit status 1 when some failed (the others are in the cache)."""
+    from nca_core import validate
 
+    if args.workers is not None:
+        validate.integer("--workers", args.workers, 1)
     jobs = registry.jobs(args.notebook, args.profile, {k: parse_value(v) for k, v in args.parameter})
+    from nca_core.runs import sweep  # TensorFlow (and Dask, on a cluster) only now
+    from nca_core.runs.cache import ship
+
     print(f"nca-book: {len(jobs)} model(s) for {args.notebook} at profile {args.profile}", flush=True)
-    for i, job in enumerate(jobs, 1):
-        tr = train_or_load(job, retrain=args.retrain, progress=True)
-        print(f"[{i}/{len(jobs)}] {job.label}: {tr.source} {tr.path.name} train loss {tr.result.train_loss:.4g} "
-              f"diverged={tr.result.diverged} ({tr.result.seconds:.0f} s)", flush=True)
+    try:
+        trained = sweep.run(jobs, workers=args.workers, scheduler=args.scheduler, retrain=args.retrain)
+    except sweep.SweepError as e:
+        print(f"nca-book: error: {e}", file=sys.stderr)
+        return 1
+    for tr in trained:
         if args.ship and tr.source != "shipped":
-            print("  shipped:", ship([tr])[0], flush=True)
+            print(f"  shipped {tr.job.label}:", ship([tr])[0], flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="override a parameter (value parsed as YAML)")
     m.add_argument("--retrain", action="store_true")
     m.add_argument("--ship", action="store_true", help="copy the models into weights/ (to commit)")
+    where = m.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="train the missing models in parallel on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="train the missing models on a running Dask scheduler: its address (tcp://host:8786) "
+                            "or scheduler file; the results cache must be on a filesystem the workers share")
     sub.add_parser("toc", help="write _toc.yml from the notebook registry")
     sub.add_parser("player", help="write the in-browser player's model files into book/_static/models/")
     args = ap.parse_args(argv)
@@ -236,8 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "build":
             return build_book(repo_root(), args.extra)
         if args.cmd == "models":
-            train_models(args)
-            return 0
+            return train_models(args)
         if args.cmd == "player":
             write_player(repo_root())
             return 0

@@ -12,18 +12,23 @@ generated) and :data:`FORMAT_VERSION`. :func:`train_or_load` looks for that hash
 and trains (resumably, with checkpoints in ``results/checkpoints/<hash>/``) only when
 neither has it. A model folder is written to a temporary folder and renamed into place,
 with a ``manifest.json`` of SHA-256 sums written last; a folder whose files do not match
-their sums (a truncated copy, say) is discarded and recomputed.
+their sums (a truncated copy, say) is discarded and recomputed. While a model trains, its
+process holds an exclusive lock on ``results/locks/<hash>.lock`` (``fcntl.flock``, released by
+the system when the process dies), so a second process asking for the same model (another
+worker of a sweep, a notebook) waits and then loads it instead of training it again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -206,12 +211,47 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
         found = lookup(job)
         if found is not None:
             return found
-    y = build_data(job.data)
-    ckpt = results_dir() / "checkpoints" / job.key
-    result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress, snapshot_every=snapshot_every)
-    folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
-    shutil.rmtree(ckpt, ignore_errors=True)
+    with training_lock(job.key, progress):
+        if not retrain:
+            found = lookup(job)  # trained by another process while this one waited for the lock
+            if found is not None:
+                return found
+        y = build_data(job.data)
+        ckpt = results_dir() / "checkpoints" / job.key
+        result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress,
+                                                                         snapshot_every=snapshot_every)
+        folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
+        shutil.rmtree(ckpt, ignore_errors=True)
     return Trained(job, _load_model_folder(folder) or result, "trained", folder)
+
+
+@contextlib.contextmanager
+def training_lock(key: str, verbose: bool = False) -> Iterator[Path]:
+    """Hold the exclusive lock of model ``key`` (``results/locks/<key>.lock``), waiting for it if needed.
+
+    ``fcntl.flock`` on a file in the results cache: one holder at a time across processes (and
+    machines, on a shared filesystem whose locks span clients, as NFSv4's do); the system
+    releases it when the holder dies, so a killed worker never leaves a stale lock. Where
+    ``fcntl`` does not exist (Windows) nothing is locked.
+    """
+    path = results_dir() / "locks" / f"{key}.lock"
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield path
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:  # the file stays: removing it would race with a waiting process
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if verbose:
+                print(f"waiting for model {key}: another process is training it", file=sys.stderr, flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def sweep(jobs: Sequence[Job], retrain: bool = False, progress: bool = True, desc: str = "sweep") -> list[Trained]:

@@ -24,6 +24,9 @@ MORPH_SEQUENCE = ("alien", "microbe", "rooster", "rooster")
 _SIZES = (60, 120)
 _FLIPS = (None, "rows", "cols")
 _PARAM_KEYS = ("dy", "dx", "flip", "angle")
+#: the named transforms of the symmetry analysis (Fig 12): the identity, the three lattice rotations,
+#: both mirror images, and a 45° rotation that does not map the lattice onto itself
+SYMMETRY_TRANSFORMS = ("identity", "rot90", "rot180", "rot270", "flip_rows", "flip_cols", "rot45")
 
 
 def _is_int(value: object) -> bool:
@@ -225,6 +228,25 @@ def rotate(a: np.ndarray, angle_deg: float) -> np.ndarray:
         if k % 2 == 0 or arr.shape[-3] == arr.shape[-2]:
             return np.rot90(arr, k, axes=(-3, -2)).copy()
     return _rotate_bilinear(arr, float(angle_deg))
+
+
+def named_transform(a: np.ndarray, name: str) -> np.ndarray:
+    """``a[..., H, W, c]`` transformed by ``name``, one of :data:`SYMMETRY_TRANSFORMS`.
+
+    ``rotK`` turns counter-clockwise as displayed by K degrees (:func:`rotate`: multiples of 90
+    exactly on a square lattice, 45 by bilinear interpolation about the centre); ``flip_rows``
+    turns it upside down, ``flip_cols`` mirrors it left to right.
+
+    Raises:
+        ValueError: for a name not in :data:`SYMMETRY_TRANSFORMS`.
+    """
+    if name not in SYMMETRY_TRANSFORMS:
+        raise ValueError(f"transform={name!r} is not accepted; accepted: one of {', '.join(SYMMETRY_TRANSFORMS)}")
+    if name == "identity":
+        return np.array(_spatial("a", a), copy=True)
+    if name.startswith("flip_"):
+        return flip(a, name[5:])
+    return rotate(a, float(name[3:]))
 
 
 def random_transforms(

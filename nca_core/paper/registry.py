@@ -187,6 +187,22 @@ _PARAMS: dict[str, dict[str, Param]] = {
         "video_every": Param({"smoke": 4, "quick": 2, "paper": 1}, integer(1), "steps between video frames"),
         "recompute": Param(same(False), flag, "optimise even if cached"),
     },
+    "symmetry": {
+        **_EMOJI_TRAINING,
+        "copies": Param({"smoke": 3, "quick": 8, "paper": 8}, integer(3),
+                        "copies of the sequence (R): 0 re-initialised, 1 the reference, 2… re-drawn"),
+        "input_noise": Param(same(1e-4), number(0.0, 1.0),
+                             "input-noise amplitude a, re-applied at every augmentation (the authors' Fig 12 runs)"),
+        "channels": Param({"smoke": 8, "quick": 32, "paper": 32}, integer(4), "NCA channels C (4 observable: RGBA)"),
+        "t": Param({"smoke": 2, "quick": 32, "paper": 32}, integer(1), "NCA steps between consecutive images"),
+        "augment_every": Param(same(8), integer(1),
+                               "epochs between re-drawing the shifted (and, for rotated data, turned) copies"),
+        "transforms": Param(same(list(morph_data.SYMMETRY_TRANSFORMS)), str_list(morph_data.SYMMETRY_TRANSFORMS),
+                            "transformed alien inputs (rows of the figure)"),
+        "canvas": Param(same(100), integer(86), "side of the evaluation lattice (≥ 86: a 45° turn clips nothing)"),
+        "masks": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(1),
+                       "update-mask realisations the errors are averaged over"),
+    },
 }
 
 
@@ -215,6 +231,12 @@ def _shift_within_pad(values: dict[str, Any]) -> None:
     if values["max_shift"] > values["pad"]:
         raise ValueError(f"max_shift={values['max_shift']!r} is not accepted; accepted: an integer in "
                          f"[0, pad={values['pad']}] (a larger shift wraps the image across the lattice boundary)")
+
+
+def _centred_canvas(values: dict[str, Any]) -> None:
+    if (values["canvas"] - 60) % 2:
+        raise ValueError(f"canvas={values['canvas']!r} is not accepted; accepted: an even integer ≥ 86 "
+                         "(the 60×60 emoji is centred on it)")
 
 
 @dataclass(frozen=True)
@@ -275,6 +297,12 @@ def _stability_jobs(*names: str) -> Callable[[types.SimpleNamespace], list[Job]]
     return jobs
 
 
+def _symmetry_jobs(p: types.SimpleNamespace) -> list[Job]:
+    from nca_core.paper.stability.symmetry import symmetry_jobs
+
+    return list(symmetry_jobs(p).values())
+
+
 GRAY_SCOTT = "Learning a reaction–diffusion system"
 REPORT = "Reproduction report"
 MORPH = "Morphing between images"
@@ -307,6 +335,8 @@ NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (
              ("fig10_local_stability.png", "fig10_footprints.png")),
     Notebook("adversarial_stability", STABILITY, _PARAMS["adversarial_stability"], _stability_jobs("C32_t32"),
              ("fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4")),
+    Notebook("symmetry", STABILITY, _PARAMS["symmetry"], _symmetry_jobs, ("fig12_symmetry.png", "fig12_errors.png"),
+             constraints=(_centred_canvas,)),
     Notebook("report", REPORT, {}, figures=("report_summary.png",)),  # after the chapters: it reads their records
     Notebook("explore", EXPLORE, _PARAMS["explore"], figures=("explore_morph.png", "explore_gray_scott.png")),
 )}

@@ -65,9 +65,10 @@ class Morph:
         return float(np.mean(self.errors))
 
 
-def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Euclidean distance over the lattice and channels, per leading index."""
-    d = np.sqrt(((a - b) ** 2).sum(axis=(-1, -2, -3)))
+def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distance over the lattice and channels, per leading index (inf where not finite)."""
+    with np.errstate(all="ignore"):
+        d = np.sqrt(((a - b) ** 2).sum(axis=(-1, -2, -3)))
     return np.where(np.isfinite(d), d, np.inf)
 
 
@@ -121,12 +122,12 @@ def evaluate(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4,
     states = np.where(bad[:, None, None, None, None], np.nan, states)
     obs = states[..., :4]
     with np.errstate(all="ignore"):
-        errors = np.array([_dist(obs[k], y[k]).mean() for k in range(1, m + 1)])
+        errors = np.array([distance(obs[k], y[k]).mean() for k in range(1, m + 1)])
         final, last = obs[m], y[m]
         iou = float(shape_iou(final, last).mean()) if not bad[m] else 0.0
-        detail = float(_dist(final - box_blur(final), last - box_blur(last)).mean())
+        detail = float(distance(final - box_blur(final), last - box_blur(last)).mean())
         colour = float(colour_error(final, last).mean()) if not bad[m] else float("inf")
-        ext = float(_dist(obs[-1], last).mean())
+        ext = float(distance(obs[-1], last).mean())
     return Morph(label=tr.job.label, t=t, steps=steps, obs=obs,
                  hidden=states[:, 0, ..., 4:] if states.shape[-1] > 4 else None,
                  errors=np.where(np.isfinite(errors), errors, np.inf), extrapolation_error=ext,

@@ -44,7 +44,7 @@ from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.model import NCA, step
 from nca_core.core.optim import nadam_init, nadam_update
 from nca_core.paper.morph.jobs import stability_models
-from nca_core.paper.morph.measure import shape_iou, targets
+from nca_core.paper.morph.measure import distance, shape_iou, targets
 from nca_core.paper.stability import store
 from nca_core.paper.stability.masks import Rollouts, rollouts
 from nca_core.runs.cache import Trained
@@ -195,12 +195,6 @@ def snapshots_of(runner: Rollouts, x: np.ndarray, frames: Sequence[int], realisa
     return np.stack(out)
 
 
-def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        d = np.sqrt(((a - b) ** 2).sum(axis=(-1, -2, -3)))
-    return np.where(np.isfinite(d), d, np.inf)
-
-
 @dataclass
 class Adversarial:
     """The optimised initial states of Fig 11 and their rollouts."""
@@ -226,7 +220,7 @@ class Adversarial:
     @property
     def e_in(self) -> np.ndarray:
         """‖x̃‖ per copy ``[B]``."""
-        return _dist(self.x, self.x0[None])
+        return distance(self.x, self.x0[None])
 
     @property
     def max_abs(self) -> np.ndarray:
@@ -236,12 +230,12 @@ class Adversarial:
     @property
     def delta(self) -> np.ndarray:
         """‖Φⁿ(x) − Φⁿ(x⁰)‖ per frame and copy, mean over realisations ``[F, B]``."""
-        return _dist(self.states[:, :, 1:], self.states[:, :, :1]).mean(0)
+        return distance(self.states[:, :, 1:], self.states[:, :, :1]).mean(0)
 
     @property
     def to_rooster(self) -> np.ndarray:
         """‖Φⁿ(·) − rooster‖ per frame for x⁰ and each copy, mean over realisations ``[F, 1 + B]``."""
-        return _dist(self.states, self.rooster).mean(0)
+        return distance(self.states, self.rooster).mean(0)
 
     @property
     def iou(self) -> np.ndarray:
@@ -287,10 +281,10 @@ def search_path(runner: Rollouts, x0: np.ndarray, rooster: np.ndarray, path: np.
     st = snapshots_of(runner, np.concatenate([x0[None], flat]), [steps], realisations, seed)[:, 0]  # [R, 1+SB, ...]
     with np.errstate(invalid="ignore"):
         iou = np.nan_to_num(shape_iou(st[:, 1:], rooster), nan=0.0).mean(0)
-    return {"iteration": path_at, "e_in": _dist(flat, x0).reshape(s, b),
+    return {"iteration": path_at, "e_in": distance(flat, x0).reshape(s, b),
             "max_abs": np.abs(flat - x0).max(axis=(1, 2, 3)).reshape(s, b),
-            "delta": _dist(st[:, 1:], st[:, :1]).mean(0).reshape(s, b),
-            "to_rooster": _dist(st[:, 1:], rooster).mean(0).reshape(s, b), "iou": iou.reshape(s, b)}
+            "delta": distance(st[:, 1:], st[:, :1]).mean(0).reshape(s, b),
+            "to_rooster": distance(st[:, 1:], rooster).mean(0).reshape(s, b), "iou": iou.reshape(s, b)}
 
 
 def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True) -> tuple[Adversarial, Trained]:
@@ -327,7 +321,7 @@ def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True
         runner = rollouts(model)
         states = snapshots_of(runner, np.concatenate([x0[None], x]), frames, P.eval_masks, P.seed)
         pairs = runner.run(np.repeat(x0[None], 2 * P.eval_masks, 0), frames, seed=store.seed_of(P.seed, 14), keep=4)
-        noise = _dist(pairs[:, 0::2, ..., :4], pairs[:, 1::2, ..., :4]).mean(1)
+        noise = distance(pairs[:, 0::2, ..., :4], pairs[:, 1::2, ..., :4]).mean(1)
         path = search_path(runner, x0, rooster, history["visited"][:, modes == MIN], history["visited_at"],
                            P.horizon, P.eval_masks, P.seed)
         store.save("adversarial_eval", ekey, {"states": states, "noise": noise,

@@ -1,0 +1,201 @@
+"""Fig 12: how a trained morph-task NCA treats rotated and mirrored initial states.
+
+Four models (paper-spec §5 Fig 12, after the authors' ``emoji_symmetry.py``): the asymmetric
+kernel set ``ID_DIFF_LAP`` (identity, Sobel x/y, Laplacian) and the symmetric ``ID_LAP_AV``
+(identity, Laplacian, average), each trained on
+
+* ``normal`` data: the unshifted morph sequence; every ``augment_every`` epochs trajectories
+  2…R−1 are reset to trajectory 1 and shifted by a random offset in [−10, 9]² (variant (b));
+* ``rotated`` data: the same, but each reset copy is also flipped (probability ½, random axis)
+  and rotated by a random integer angle (bilinear), inputs, hidden channels and targets
+  alike, and shifted in [−5, 4]² only.
+
+Evaluation (our proposal, the paper leaves it open): the alien on a ``canvas``² lattice
+(large enough that a 45° turn clips nothing), transformed by the identity, the three lattice
+rotations, both mirror images and a 45° rotation, is rolled out to n = 3t; the error is the
+Euclidean distance of the observable channels to the equally transformed rooster, averaged
+over independent update-mask realisations.
+
+The theory the figure tests: identity, Laplacian and average stencils are invariant under
+the 8 symmetries of the square lattice, so an ``ID_LAP_AV`` NCA with zero padding commutes
+with them exactly, given the same update mask transformed alike; the Sobel stencils do not.
+:func:`equivariance_error` measures it on the trained models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from nca_core import validate
+from nca_core.core.config import NCAConfig, TrainConfig
+from nca_core.core.model import NCA
+from nca_core.data import morph as data
+from nca_core.paper.morph.jobs import train_all
+from nca_core.paper.morph.measure import distance
+from nca_core.paper.stability.masks import rollouts
+from nca_core.runs.cache import Job, Trained, emoji_spec
+
+#: the transformed inputs, in the figure's row order
+TRANSFORMS = data.SYMMETRY_TRANSFORMS
+#: the transforms that map the square lattice onto itself
+ON_LATTICE = TRANSFORMS[:6]
+#: the two kernel sets of Fig 12
+KERNEL_SETS = {"asymmetric": "ID_DIFF_LAP", "symmetric": "ID_LAP_AV"}
+#: the two kinds of training data
+DATA = ("normal", "rotated")
+#: the four models, in the figure's column order: (kernel family, data)
+MODELS = tuple((k, d) for k in KERNEL_SETS for d in DATA)
+#: shift range of the re-drawn copies (the authors' code: ±10 normal, ±5 with rotations)
+MAX_SHIFT = {"normal": 10, "rotated": 5}
+#: side of the 60×60 emoji
+IMAGE = 60
+
+
+def model_name(kernels: str, data_kind: str) -> str:
+    """The model's name in results and tables, e.g. ``"symmetric, rotated"``."""
+    return f"{kernels}, {data_kind}"
+
+
+def canvas(image: np.ndarray, size: int) -> np.ndarray:
+    """The ``[60, 60, c]`` ``image`` centred on a zero ``[size, size, c]`` lattice (``size − 60`` even)."""
+    validate.integer("canvas", size, IMAGE)
+    if (size - IMAGE) % 2:
+        raise ValueError(f"canvas={size} is not accepted; accepted: 60 plus an even number of cells (centred image)")
+    p = (size - IMAGE) // 2
+    return np.pad(image, [(p, p), (p, p), (0, 0)])
+
+
+def symmetry_job(kernels: str, data_kind: str, P: SimpleNamespace) -> Job:
+    """The training run of one Fig 12 model with the ``symmetry`` notebook's parameters ``P``."""
+    validate.choice("kernels", kernels, tuple(KERNEL_SETS))
+    validate.choice("data", data_kind, DATA)
+    rotated = data_kind == "rotated"
+    kernel_set = KERNEL_SETS[kernels]
+    return Job(
+        nca=NCAConfig.emoji(channels=int(P.channels), kernel_set=kernel_set, activation="relu"),
+        train=TrainConfig.emoji(t=int(P.t), epochs=int(P.epochs), lr=float(P.lr),
+                                chunk_size=int(P.chunk_size) or None, seed=int(P.seed),
+                                input_noise=float(P.input_noise), augment_every=int(P.augment_every),
+                                max_shift=MAX_SHIFT[data_kind], flip=rotated, rotate=rotated),
+        data=emoji_spec(copies=int(P.copies), max_shift=0),
+        label=f"C={P.channels} t={P.t} {kernel_set} relu, {data_kind} data",
+    )
+
+
+def symmetry_jobs(P: SimpleNamespace) -> dict[tuple[str, str], Job]:
+    """The four Fig 12 runs, keyed by (kernel family, data)."""
+    return {(k, d): symmetry_job(k, d, P) for k, d in MODELS}
+
+
+def inputs_and_targets(size: int, names: Sequence[str] = TRANSFORMS) -> tuple[np.ndarray, np.ndarray]:
+    """The transformed alien inputs and rooster targets on the ``size``² canvas, ``[T, S, S, 4]`` each."""
+    alien, rooster = (canvas(data.load_emoji(n), size) for n in ("alien", "rooster"))
+    return (np.stack([data.named_transform(alien, n) for n in names]).astype(np.float32),
+            np.stack([data.named_transform(rooster, n) for n in names]).astype(np.float32))
+
+
+def errors(model: NCA, x0: np.ndarray, target: np.ndarray, steps: int, masks: int,
+           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Roll every input of ``x0 [B, S, S, 4]`` out ``steps`` steps under ``masks`` independent mask
+    realisations; returns the distances to ``target`` ``[masks, B]`` and the final observable
+    states of realisation 0 ``[B, S, S, 4]``."""
+    validate.integer("masks", masks, 1)
+    out, first = [], None
+    for m in range(masks):
+        final = model.rollout(x0, steps, seed=seed + m, frames=[steps])[-1, ..., :4]
+        out.append(distance(final, target))
+        first = final if first is None else first
+    return np.stack(out), first
+
+
+def equivariance_error(model: NCA, x0: np.ndarray, steps: int, seed: int = 0,
+                       names: Sequence[str] = ON_LATTICE) -> dict[str, float]:
+    """max |Φⁿ(g·x0) − g·Φⁿ(x0)| over all channels, per lattice symmetry g, with the update masks of
+    the run from ``x0`` transformed by g as well (exactly 0 up to rounding for a symmetric kernel set).
+
+    ``x0`` is one square state ``[S, S, c]``."""
+    r = rollouts(model)
+    size = x0.shape[:2]
+    masks = r.masks(steps, seed, size).numpy()  # [n, 1, S, S, 1|C]
+    ref = r.run(x0[None], [steps], masks=tf.constant(masks))[0, 0]
+    out = {}
+    for g in names:
+        gx = r.run(data.named_transform(x0, g)[None], [steps], masks=tf.constant(data.named_transform(masks, g)))[0, 0]
+        out[g] = float(np.abs(gx - data.named_transform(ref, g)).max())
+    return out
+
+
+@dataclass
+class SymmetryResults:
+    """Everything the ``symmetry`` notebook shows."""
+
+    names: tuple[str, ...]  # the transforms (rows)
+    models: tuple[str, ...]  # the model names (columns), see :func:`model_name`
+    inputs: np.ndarray  # [T, S, S, 4]
+    targets: np.ndarray  # [T, S, S, 4] the transformed roosters
+    finals: np.ndarray  # [M, T, S, S, 4] final observable states, mask realisation 0
+    per_mask: np.ndarray  # [M, masks, T] distances to the targets
+    blank: np.ndarray  # [T] distance of an empty canvas to each target (‖rooster‖)
+    equivariance: dict[str, dict[str, float]]  # model → transform → max deviation
+    steps: int
+    trained: dict[str, Trained]
+    params: SimpleNamespace
+
+    @property
+    def errors(self) -> np.ndarray:
+        """Mean distance to the transformed rooster over the mask realisations, ``[M, T]``."""
+        return self.per_mask.mean(1)
+
+    def error(self, model: str, transform_name: str) -> float:
+        return float(self.errors[self.models.index(model), self.names.index(transform_name)])
+
+    def mean_error(self, model: str, names: Sequence[str]) -> float:
+        return float(np.mean([self.error(model, n) for n in names]))
+
+    def table(self) -> str:
+        """Markdown: the mean error (± the standard deviation over masks) per model and input."""
+        head = "| input | " + " | ".join(self.models) + " |"
+        rows = [head, "|---" * (len(self.models) + 1) + "|"]
+        sd = self.per_mask.std(1)
+        for j, n in enumerate(self.names):
+            best = int(np.argmin(self.errors[:, j]))
+            cells = []
+            for i in range(len(self.models)):
+                c = f"{self.errors[i, j]:.1f} ± {sd[i, j]:.1f}"
+                cells.append(f"**{c}**" if i == best else c)
+            rows.append(f"| {n} | " + " | ".join(cells) + " |")
+        return "\n".join(rows)
+
+    def equivariance_table(self) -> str:
+        """Markdown: max |Φⁿ(g·x) − g·Φⁿ(x)| per model and lattice symmetry g (masks transformed alike)."""
+        gs = [g for g in next(iter(self.equivariance.values())) if g != "identity"]
+        rows = [f"| model: largest difference at n = {self.steps} | " + " | ".join(gs) + " |", "|---" * (len(gs) + 1) + "|"]
+        for m, dev in self.equivariance.items():
+            rows.append(f"| {m} | " + " | ".join(f"{dev[g]:.1e}" for g in gs) + " |")
+        return "\n".join(rows)
+
+
+def run_symmetry(P: SimpleNamespace, progress: bool = True) -> SymmetryResults:
+    """Train or load the four models and evaluate them on the transformed inputs."""
+    jobs = symmetry_jobs(P)
+    trained_by_key = train_all(jobs, retrain=P.retrain, progress=progress, desc="symmetry models")
+    trained = {model_name(k, d): trained_by_key[(k, d)] for k, d in MODELS}
+    names = tuple(P.transforms)
+    x0, target = inputs_and_targets(P.canvas, names)
+    steps = 3 * int(P.t)
+    finals, per_mask, equi = [], [], {}
+    probe = np.pad(x0[0], [(0, 0), (0, 0), (0, int(P.channels) - 4)])
+    for name, tr in trained.items():
+        model = tr.model()
+        d, f = errors(model, x0, target, steps, P.masks, P.seed)
+        per_mask.append(d)
+        finals.append(f)
+        equi[name] = equivariance_error(model, probe, steps, P.seed)
+    return SymmetryResults(names=names, models=tuple(trained), inputs=x0, targets=target, finals=np.stack(finals),
+                           per_mask=np.stack(per_mask), blank=distance(np.zeros_like(target), target),
+                           equivariance=equi, steps=steps, trained=trained, params=P)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -43,12 +44,29 @@ def test_chapter_page_launches_its_source_notebook(tmp_path):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
                                        "  - file: book/_executed/time_sampling\n", encoding="utf-8")
     exe = Path(sys.executable).with_name("jupyter-book")
+    # as on GitHub Actions: the repository the workflow runs in replaces _config.yml's url
+    env = {k: v for k, v in os.environ.items() if k != "NCA_REPOSITORY_URL"}
+    env.update(GITHUB_SERVER_URL="https://github.com", GITHUB_REPOSITORY="someone/their-fork")
     proc = subprocess.run([str(exe), "build", str(tmp_path), "--warningiserror", "--keep-going"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     page = (tmp_path / "_build" / "html" / "book" / "_executed" / "time_sampling.html").read_text(encoding="utf-8")
-    repo = cfg["repository"]["url"].removeprefix("https://github.com/")
+    repo = "someone/their-fork"
+    assert cfg["repository"]["url"].removeprefix("https://github.com/") not in page
     binder = f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/notebooks/time_sampling.ipynb"
     colab = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/time_sampling.ipynb"
     assert binder in page and colab in page
     assert "_executed/time_sampling.ipynb" not in page.split("launch-buttons")[-1].split("</ul>")[0]
+
+
+def test_repository_url_comes_from_the_build_environment():
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        from launch_paths import repository_url
+    finally:
+        sys.path.pop(0)
+    assert repository_url({}) is None
+    assert repository_url({"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "a/b"}) == \
+        "https://github.com/a/b"
+    assert repository_url({"NCA_REPOSITORY_URL": "https://example.org/x/", "GITHUB_REPOSITORY": "a/b",
+                           "GITHUB_SERVER_URL": "https://github.com"}) == "https://example.org/x"

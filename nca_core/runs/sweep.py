@@ -92,7 +92,7 @@ def train_task(job: Job, retrain: bool = False, results: str | None = None, weig
     ``worker`` (host:pid).
     """
     with _environment(NCA_RESULTS_DIR=results, NCA_WEIGHTS_DIR=weights):
-        resumed = None if retrain else checkpoint_epoch(job)
+        resumed = checkpoint_epoch(job)  # the trainer resumes from it (with retrain too)
         tr = train_or_load(job, retrain=retrain, progress=False)
         return summary(tr, resumed)
 
@@ -145,13 +145,17 @@ def client(workers: int | None = None, scheduler: str | None = None,
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
         # memory_limit=0: a training's memory is what it is; no spilling or nanny restarts at 95%.
         # dashboard on a free port (when bokeh is installed), so that two sweeps do not collide
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
-                          dashboard_address=":0", env=env) as cluster, Client(cluster) as c:
-            try:
-                yield c
-            finally:  # TensorFlow's threads make a worker exit slowly: the nanny's "killing" notice is expected
-                logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
-        logging.getLogger("distributed.nanny").setLevel(logging.NOTSET)
+        nanny = logging.getLogger("distributed.nanny")
+        level = nanny.level
+        try:
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
+                              dashboard_address=":0", env=env) as cluster, Client(cluster, set_as_default=False) as c:
+                try:
+                    yield c
+                finally:  # TensorFlow's threads make a worker exit slowly: the nanny's "killing" notice is expected
+                    nanny.setLevel(logging.ERROR)
+        finally:
+            nanny.setLevel(level)
         return
     c = connect(scheduler, timeout)
     try:
@@ -236,7 +240,7 @@ def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None =
     if workers is None and scheduler is None:
         out = []
         for i, job in enumerate(jobs, 1):
-            resumed = None if retrain else checkpoint_epoch(job)
+            resumed = checkpoint_epoch(job)
             tr = train_or_load(job, retrain=retrain, progress=progress)
             (echo or _print)(line(i, len(jobs), summary(tr, resumed)))
             out.append(tr)

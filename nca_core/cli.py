@@ -184,14 +184,16 @@ def train_models(args: argparse.Namespace) -> int:
     from nca_core.runs.cache import ship
 
     print(f"nca-book: {len(jobs)} model(s) for {args.notebook} at profile {args.profile}", flush=True)
+    def ship_now(tr) -> None:  # each model as it finishes: an interrupted sweep keeps what it trained
+        if tr.source != "shipped":
+            print(f"  shipped {tr.job.label}:", ship([tr])[0], flush=True)
+
     try:
-        trained = sweep.run(jobs, workers=args.workers, scheduler=args.scheduler, retrain=args.retrain)
+        sweep.run(jobs, workers=args.workers, scheduler=args.scheduler, retrain=args.retrain,
+                  on_model=ship_now if args.ship else None)
     except sweep.SweepError as e:
         print(f"nca-book: error: {e}", file=sys.stderr)
         return 1
-    for tr in trained:
-        if args.ship and tr.source != "shipped":
-            print(f"  shipped {tr.job.label}:", ship([tr])[0], flush=True)
     return 0
 
 

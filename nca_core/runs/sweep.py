@@ -217,7 +217,8 @@ def unique(jobs: Sequence[Job]) -> list[Job]:
 
 def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None = None, retrain: bool = False,
         progress: bool = True, retries: int = RETRIES, echo: Callable[[str], None] | None = None,
-        task: Callable[..., dict[str, Any]] = train_task, timeout: float = CONNECT_TIMEOUT) -> list[Trained]:
+        task: Callable[..., dict[str, Any]] = train_task, timeout: float = CONNECT_TIMEOUT,
+        on_model: Callable[[Trained], None] | None = None) -> list[Trained]:
     """Train or load every job; returns the models in the order of ``unique(jobs)``.
 
     Args:
@@ -231,6 +232,8 @@ def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None =
         echo: where the report lines go (default: ``print``, or ``tqdm.write`` under a bar).
         task: the function a worker runs per job (``train_task``; tests wrap it).
         timeout: seconds to wait for ``scheduler``.
+        on_model: called with each model as soon as it is trained or found (e.g. to ship it at once,
+            so that an interrupted sweep keeps what it finished).
 
     Raises:
         ValueError: bad ``workers`` or ``scheduler`` (before anything is trained).
@@ -243,6 +246,8 @@ def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None =
             resumed = checkpoint_epoch(job)
             tr = train_or_load(job, retrain=retrain, progress=progress)
             (echo or _print)(line(i, len(jobs), summary(tr, resumed)))
+            if on_model is not None:
+                on_model(tr)
             out.append(tr)
         return out
     if workers is not None:
@@ -257,9 +262,11 @@ def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None =
         else:
             found[job.key] = tr
             (echo or _print)(line(len(found), len(jobs), summary(tr)))
+            if on_model is not None:
+                on_model(tr)
     if todo:
         found.update(_distributed(todo, len(found), len(jobs), workers, scheduler, retrain, progress, retries, echo,
-                                  task, timeout))
+                                  task, timeout, on_model))
     return [found[j.key] for j in jobs]
 
 
@@ -278,7 +285,7 @@ def _dashboard(c: Any) -> str:
 
 def _distributed(todo: list[Job], done: int, total: int, workers: int | None, scheduler: str | None, retrain: bool,
                  progress: bool, retries: int, echo: Callable[[str], None] | None, task: Callable[..., Any],
-                 timeout: float) -> dict[str, Trained]:
+                 timeout: float, on_model: Callable[[Trained], None] | None = None) -> dict[str, Trained]:
     from distributed import as_completed
     from tqdm.auto import tqdm
 
@@ -307,6 +314,8 @@ def _distributed(todo: list[Job], done: int, total: int, workers: int | None, sc
             else:
                 out[job.key] = Trained(job, tr.result, s["source"], tr.path)
                 say(line(done, total, {**s, "remote": True}))
+                if on_model is not None:
+                    on_model(out[job.key])
             bar.update(1)
         bar.close()
     if failed:

@@ -215,3 +215,29 @@ def test_checkpoint_epoch_reads_the_checkpoint_of_the_cache(dirs):
     lines = []
     (tr,) = sweep.run([job], progress=False, echo=lines.append)  # in this process: the default
     assert tr.source == "trained" and "resumed from epoch 2" in lines[0]
+
+
+def test_in_process_sweep_hands_over_each_model_as_it_finishes(dirs, monkeypatch):
+    """``on_model`` gets each model before the next one trains (``--ship`` ships as it goes), and the
+    models already trained stay delivered when a later one fails."""
+    seen = []
+
+    def on_model(tr):
+        seen.append(tr.job.key)
+
+    real = sweep.train_or_load
+    jobs = [tiny(11), tiny(12), tiny(13)]
+
+    def fail_third(job, **kw):
+        if job.key == jobs[2].key:
+            assert seen == [jobs[0].key, jobs[1].key]  # the first two were handed over already
+            raise RuntimeError("interrupted")
+        return real(job, **kw)
+
+    monkeypatch.setattr(sweep, "train_or_load", fail_third)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        sweep.run(jobs, progress=False, echo=lambda text: None, on_model=on_model)
+    assert seen == [jobs[0].key, jobs[1].key]
+    monkeypatch.setattr(sweep, "train_or_load", real)
+    out = sweep.run(jobs, progress=False, echo=lambda text: None, on_model=on_model)
+    assert seen == [j.key for j in jobs[:2]] + [j.key for j in jobs] and [t.job.key for t in out] == seen[2:]

@@ -179,7 +179,8 @@ def fig12(R: SymmetryResults) -> list[Claim]:
     text = ("An NCA built from symmetric stencils only (identity, Laplacian, average) commutes with the rotations and "
             "reflections of the lattice; one with gradient (Sobel) stencils does not")
     dev = {m: max(R.equivariance[m].values(), default=0.0) for m in R.models}
-    ev = (f"largest difference between Φⁿ(g·x) and g·Φⁿ(x) over the {len(next(iter(R.equivariance.values())))} on-lattice g at n = {R.steps}, "
+    n_g = len(next(iter(R.equivariance.values())))
+    ev = (f"largest difference between Φⁿ(g·x) and g·Φⁿ(x) over the {n_g} on-lattice g at n = {R.steps}, "
           "same update masks transformed alike: " + ", ".join(f"{m} {dev[m]:.1e}" for m in R.models)
           + f" — exact if ≤ {EQUIVARIANT:g}")
     claims.append(Claim(text, ev, bool(dev[s_n] <= EQUIVARIANT and dev[s_r] <= EQUIVARIANT

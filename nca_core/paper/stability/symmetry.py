@@ -174,7 +174,8 @@ class SymmetryResults:
     def equivariance_table(self) -> str:
         """Markdown: max |Φⁿ(g·x) − g·Φⁿ(x)| per model and lattice symmetry g (masks transformed alike)."""
         gs = [g for g in next(iter(self.equivariance.values())) if g != "identity"]
-        rows = [f"| model: largest difference at n = {self.steps} | " + " | ".join(gs) + " |", "|---" * (len(gs) + 1) + "|"]
+        rows = [f"| model: largest difference at n = {self.steps} | " + " | ".join(gs) + " |",
+                "|---" * (len(gs) + 1) + "|"]
         for m, dev in self.equivariance.items():
             rows.append(f"| {m} | " + " | ".join(f"{dev[g]:.1e}" for g in gs) + " |")
         return "\n".join(rows)

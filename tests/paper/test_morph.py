@@ -70,6 +70,18 @@ def test_paper_profile_jobs_are_the_authors_settings():
     assert j.data == experiments.emoji_spec(copies=8)
 
 
+def test_schedule_arguments_keep_every_existing_key():
+    """job()'s schedule arguments at their defaults change no cache key; a schedule makes a new one."""
+    quick = emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8)
+    assert quick.key == "6142695078da787e"  # the shipped quick C=16 t=32 ID_DIFF_LAP relu model
+    assert emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8, lr_schedule="constant", lr_min=1e-4).key == quick.key
+    assert emoji.job().key == emoji.job(lr_schedule="constant", warmup=0).key
+    cos = emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8, lr_schedule="cosine", lr_min=1e-5)
+    assert cos.key != quick.key and cos.train.lr_schedule == "cosine" and cos.train.lr_min == 1e-5
+    assert cos.label == quick.label + " cosine"
+    assert emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8, warmup=10).key != quick.key
+
+
 def test_every_quick_profile_model_is_shipped():
     """`make book` at the quick profile loads every model of the chapter instead of training it."""
     A, _ = registry.resolve("kernels_activations", {"profile": "quick"})

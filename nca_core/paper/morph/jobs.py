@@ -21,23 +21,27 @@ K = TypeVar("K")
 
 def job(channels: int = 16, t: int = 64, kernel_set: str = "ID_DIFF_LAP", activation: str = "relu",
         epochs: int = 8000, lr: float = 1e-3, chunk_size: int = 0, seed: int = 0, input_noise: float = 1e-3,
-        copies: int = 8) -> Job:
+        copies: int = 8, lr_schedule: str = "constant", lr_min: float = 1e-5, warmup: int = 0) -> Job:
     """One morph-task training run.
 
     Args:
         channels, t, kernel_set, activation: the model and the time sampling.
-        epochs, lr: Nadam training length and (constant) learning rate.
+        epochs, lr: Nadam training length and learning rate (the peak of a schedule).
         chunk_size: pairs per gradient step; 0 = all pairs in one step per epoch (the
             authors' emoji trainer).
         seed: seed of the weights, shuffles and masks (the data shifts use seed 0).
         input_noise: a of the input-noise augmentation, applied once (variant a); 0 = none.
         copies: randomly shifted copies of the sequence (R; the paper's runs used 8).
+        lr_schedule, lr_min, warmup: the learning-rate schedule of :class:`TrainConfig`; at the
+            defaults (the paper's constant rate) the cache key is the one of a run without them.
     """
-    label = f"C={channels} t={t} {kernel_set} {activation}" + ("" if input_noise else " no noise")
+    label = (f"C={channels} t={t} {kernel_set} {activation}" + ("" if input_noise else " no noise")
+             + ("" if lr_schedule == "constant" else f" {lr_schedule}"))
     return Job(
         nca=NCAConfig.emoji(channels=int(channels), kernel_set=kernel_set, activation=activation),
         train=TrainConfig.emoji(t=int(t), epochs=int(epochs), lr=float(lr), chunk_size=int(chunk_size) or None,
-                                seed=int(seed), input_noise=float(input_noise)),
+                                seed=int(seed), input_noise=float(input_noise), lr_schedule=lr_schedule,
+                                lr_min=float(lr_min), warmup=int(warmup)),
         data=emoji_spec(copies=int(copies)),
         label=label,
     )

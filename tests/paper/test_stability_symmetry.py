@@ -170,3 +170,14 @@ def test_fig12_equivariance_claim_and_untested_claims():
     only = {m: {"identity": e["identity"]} for m, e in err.items()}
     verdicts = [c.verdict for c in claims.fig12(_results(only))]
     assert verdicts[1:4] == [None, None, None] and verdicts[4] is True
+
+
+def test_reading_flags_models_that_do_not_draw_the_rooster():
+    err = _paper_like()
+    text = symmetry.reading(_results(err))
+    assert "10.0 (20% of an empty canvas's distance) for *asymmetric, normal*" in text
+    assert "not learnt" not in text
+    err["symmetric, rotated"]["identity"] = 30  # 60% of the empty canvas's 50
+    text = symmetry.reading(_results(err))
+    assert "**symmetric, rotated** ends further than 50%" in text
+    assert symmetry.reading(_results({m: {"rot90": 1.0} for m in err})) == ""

@@ -181,6 +181,37 @@ class SymmetryResults:
         return "\n".join(rows)
 
 
+#: a model whose error from the upright alien exceeds this fraction of the empty canvas's has not
+#: learnt to draw the rooster (the pages say so rather than read its rotations as a symmetry result)
+NOT_DRAWN = 0.5
+
+
+def reading(R: SymmetryResults) -> str:
+    """Markdown: how far each model gets on the upright task, how alike the symmetric models' on-lattice
+    errors are against the mask scatter, and a warning for models that do not draw the rooster at all."""
+    if "identity" not in R.names:
+        return ""
+    j = R.names.index("identity")
+    frac = R.errors[:, j] / R.blank[j]
+    parts = ["From the upright alien the models end at " + ", ".join(
+        f"{R.errors[i, j]:.1f} ({100 * f:.0f}% of an empty canvas's distance) for *{m}*"
+        for i, (m, f) in enumerate(zip(R.models, frac))) + "."]
+    on = [R.names.index(n) for n in ON_LATTICE if n in R.names]
+    for i, m in enumerate(R.models):
+        if m.startswith("symmetric") and len(on) > 1:
+            e = R.errors[i, on]
+            parts.append(f"The on-lattice errors of *{m}* span {e.min():.1f}–{e.max():.1f}, against a scatter of "
+                         f"± {R.per_mask[i][:, on].std(0).mean():.1f} between mask realisations.")
+    weak = [m for m, f in zip(R.models, frac) if f > NOT_DRAWN]
+    if weak:
+        parts.append(f"**{', '.join(weak)}** end{'s' if len(weak) == 1 else ''} further than {100 * NOT_DRAWN:.0f}% "
+                     "of the empty canvas's distance from the rooster even from the upright alien: at this training "
+                     "length they have not learnt to draw it (first row of the figure), so what the claims below "
+                     "find about their rotated inputs concerns the shape they do draw, and says more about the "
+                     "training budget of this profile than about symmetry.")
+    return " ".join(parts)
+
+
 def run_symmetry(P: SimpleNamespace, progress: bool = True) -> SymmetryResults:
     """Train or load the four models and evaluate them on the transformed inputs."""
     jobs = symmetry_jobs(P)

@@ -202,6 +202,9 @@ _PARAMS: dict[str, dict[str, Param]] = {
         "canvas": Param(same(100), integer(86), "side of the evaluation lattice (≥ 86: a 45° turn clips nothing)"),
         "masks": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(1),
                        "update-mask realisations the errors are averaged over"),
+        "video_transform": Param(same("rot45"), choice(*morph_data.SYMMETRY_TRANSFORMS),
+                                 "the input the video runs under the four models"),
+        "video_every": Param({"smoke": 2, "quick": 1, "paper": 1}, integer(1), "steps between video frames"),
     },
 }
 
@@ -237,6 +240,9 @@ def _centred_canvas(values: dict[str, Any]) -> None:
     if (values["canvas"] - 60) % 2:
         raise ValueError(f"canvas={values['canvas']!r} is not accepted; accepted: an even integer ≥ 86 "
                          "(the 60×60 emoji is centred on it)")
+    if values["video_transform"] not in values["transforms"]:
+        raise ValueError(f"video_transform={values['video_transform']!r} is not accepted; accepted: one of the "
+                         f"transforms {values['transforms']}")
 
 
 @dataclass(frozen=True)
@@ -335,7 +341,8 @@ NOTEBOOKS: dict[str, Notebook] = {nb.name: nb for nb in (
              ("fig10_local_stability.png", "fig10_footprints.png")),
     Notebook("adversarial_stability", STABILITY, _PARAMS["adversarial_stability"], _stability_jobs("C32_t32"),
              ("fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4")),
-    Notebook("symmetry", STABILITY, _PARAMS["symmetry"], _symmetry_jobs, ("fig12_symmetry.png", "fig12_errors.png"),
+    Notebook("symmetry", STABILITY, _PARAMS["symmetry"], _symmetry_jobs,
+             ("fig12_symmetry.png", "fig12_errors.png", "fig12_symmetry.mp4"),
              constraints=(_centred_canvas,)),
     Notebook("report", REPORT, {}, figures=("report_summary.png",)),  # after the chapters: it reads their records
     Notebook("explore", EXPLORE, _PARAMS["explore"], figures=("explore_morph.png", "explore_gray_scott.png")),

@@ -181,3 +181,21 @@ def test_reading_flags_models_that_do_not_draw_the_rooster():
     text = symmetry.reading(_results(err))
     assert "**symmetric, rotated** ends further than 50%" in text
     assert symmetry.reading(_results({m: {"rot90": 1.0} for m in err})) == ""
+
+
+def test_video_frames_run_one_input_under_every_model():
+    models = {name: _model(k, seed=i, channels=6) for i, (name, k) in enumerate(
+        (("a", "ID_DIFF_LAP"), ("s", "ID_LAP_AV")))}
+    R = _results(_paper_like())
+    R.names = ("identity", "rot45")
+    R.inputs = np.random.default_rng(0).random((2, 12, 12, 4)).astype(np.float32)
+    R.steps = 4
+    R.trained = {n: types.SimpleNamespace(model=lambda m=m: m) for n, m in models.items()}
+    frames, kept = symmetry.video_frames(R, "rot45", every=2, seed=3)
+    assert frames.shape == (3, 2, 12, 12, 4) and kept == [0, 2, 4]
+    np.testing.assert_array_equal(frames[0, 1], R.inputs[1])
+    np.testing.assert_array_equal(frames[:, 1], models["s"].rollout(R.inputs[1:], 4, seed=3, every=2)[:, 0, ..., :4])
+    with pytest.raises(ValueError, match="video_transform='rot90'"):
+        symmetry.video_frames(R, "rot90")
+    with pytest.raises(ValueError, match="video_transform='rot90'.*transforms"):
+        registry.resolve("symmetry", {"profile": "smoke", "transforms": ["identity"], "video_transform": "rot90"})

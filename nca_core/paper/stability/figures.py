@@ -187,12 +187,23 @@ def optimisation_figure(R: Adversarial):
     return fig
 
 
+def side_by_side_video(frames: np.ndarray, name: str, steps: list[int], fps: int = 20, zoom: int = 3) -> Path:
+    """``frames [F, P, H, W, 4]``: P RGBA runs side by side over a checkerboard (2-cell white gaps), as the
+    MP4 ``name`` in the figure folder."""
+    rgb = composite(np.clip(np.nan_to_num(frames, nan=0.0), 0, 1))  # [F, P, H, W, 3]
+    gap = np.ones(rgb.shape[:1] + (rgb.shape[2], 2, 3), np.float32)
+    panels = [p for i in range(rgb.shape[1]) for p in ((gap,) if i else ()) + (rgb[:, i],)]
+    return write_video(np.concatenate(panels, axis=2), figure_dir() / name, steps, fps=fps, zoom=zoom)
+
+
 def adversarial_video(frames: np.ndarray, steps: list[int], fps: int = 20) -> Path:
     """``frames [F, 3, H, W, 4]`` (unperturbed, min κ, max κ) side by side as an MP4 in the figure folder."""
-    rgb = composite(np.nan_to_num(frames, nan=0.0))  # [F, 3, H, W, 3]
-    gap = np.ones(rgb.shape[:1] + (rgb.shape[2], 2, 3), np.float32)
-    panels = [rgb[:, 0], gap, rgb[:, 1], gap, rgb[:, 2]]
-    return write_video(np.concatenate(panels, axis=2), figure_dir() / "fig11_adversarial.mp4", steps, fps=fps, zoom=3)
+    return side_by_side_video(frames, "fig11_adversarial.mp4", steps, fps)
+
+
+def symmetry_video(frames: np.ndarray, steps: list[int], fps: int = 20) -> Path:
+    """``frames [F, M, H, W, 4]``: one transformed input under each Fig 12 model, side by side."""
+    return side_by_side_video(frames, "fig12_symmetry.mp4", steps, fps, zoom=2)
 
 
 def symmetry_figure(R: SymmetryResults):

@@ -181,6 +181,16 @@ class SymmetryResults:
         return "\n".join(rows)
 
 
+def video_frames(R: SymmetryResults, transform_name: str = "rot45", every: int = 1,
+                 seed: int = 0) -> tuple[np.ndarray, list[int]]:
+    """The RGBA of each model's rollout from one transformed input to n = 3t: ``[F, M, S, S, 4]`` and the steps."""
+    validate.choice("video_transform", transform_name, R.names)
+    validate.integer("video_every", every, 1)
+    x0 = R.inputs[R.names.index(transform_name)][None]
+    runs = [tr.model().rollout(x0, R.steps, seed=seed, every=every)[:, 0, ..., :4] for tr in R.trained.values()]
+    return np.stack(runs, axis=1), list(range(0, R.steps + 1, every))
+
+
 #: a model whose error from the upright alien exceeds this fraction of the empty canvas's has not
 #: learnt to draw the rooster (the pages say so rather than read its rotations as a symmetry result)
 NOT_DRAWN = 0.5

@@ -74,9 +74,13 @@ _GS_TRAINING = {
 }
 
 _EMOJI_TRAINING = {
-    "epochs": Param({"smoke": 2, "quick": 100, "paper": 8000}, integer(1), "training epochs per model"),
+    "epochs": Param({"smoke": 2, "quick": 100, "long": 600, "paper": 8000}, integer(1), "training epochs per model"),
     "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, learning_rate,
-                "Nadam learning rate (paper code 1e-3; quick 5e-3 makes up for 80× fewer epochs)"),
+                "Nadam learning rate, or the peak of the schedule (paper code 1e-3; quick 5e-3 makes up for 80× "
+                "fewer epochs)"),
+    "lr_schedule": Param({**same("constant"), "long": "cosine"}, choice(*LR_SCHEDULES),
+                         "learning-rate schedule: constant (the paper's), cosine or exponential decay to lr_min"),
+    "lr_min": Param(same(1e-5), learning_rate, "the rate a decaying schedule ends at"),
     "chunk_size": Param({"smoke": 4, "quick": 8, "paper": 0}, integer(0),
                         "pairs per gradient step; 0 = all pairs, one step per epoch (the authors' code)"),
     "copies": Param({"smoke": 2, "quick": 8, "paper": 8}, integer(1), "randomly shifted copies of the sequence (R)"),

@@ -50,7 +50,7 @@ def job(channels: int = 16, t: int = 64, kernel_set: str = "ID_DIFF_LAP", activa
 def _training(P: SimpleNamespace) -> dict:
     """The training settings shared by every model of a notebook."""
     return dict(epochs=P.epochs, lr=P.lr, chunk_size=P.chunk_size, seed=P.seed, input_noise=P.input_noise,
-                copies=P.copies)
+                copies=P.copies, lr_schedule=P.lr_schedule, lr_min=P.lr_min)
 
 
 def distinct(jobs: Iterable[Job]) -> list[Job]:

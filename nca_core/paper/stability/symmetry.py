@@ -78,7 +78,8 @@ def symmetry_job(kernels: str, data_kind: str, P: SimpleNamespace) -> Job:
     kernel_set = KERNEL_SETS[kernels]
     return Job(
         nca=NCAConfig.emoji(channels=int(P.channels), kernel_set=kernel_set, activation="relu"),
-        train=TrainConfig.emoji(t=int(P.t), epochs=int(P.epochs), lr=float(P.lr),
+        train=TrainConfig.emoji(t=int(P.t), epochs=int(P.epochs), lr=float(P.lr), lr_schedule=P.lr_schedule,
+                                lr_min=float(P.lr_min),
                                 chunk_size=int(P.chunk_size) or None, seed=int(P.seed),
                                 input_noise=float(P.input_noise), augment_every=int(P.augment_every),
                                 max_shift=MAX_SHIFT[data_kind], flip=rotated, rotate=rotated),

@@ -136,10 +136,13 @@ def write_toc(root: Path) -> Path:
 
 def write_player(root: Path) -> Path:
     """Write the in-browser player's model files (:mod:`nca_core.paper.player`; nothing is trained)."""
-    from nca_core.paper import player
+    log = executed_dir(root) / "logs" / "player.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with _stderr_to(log):  # TensorFlow's start-up lines go to the log, not the console
+        from nca_core.paper import player
 
-    folder = root / player.FOLDER
-    done = player.export(folder)
+        folder = root / player.FOLDER
+        done = player.export(folder)
     print(f"nca-book: player models {', '.join(done.models)} -> {folder.relative_to(root)}", flush=True)
     for m in done.missing:
         print(f"nca-book: warning: player model {m} is neither cached nor shipped; left out", file=sys.stderr)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import papermill as pm
 import pytest
@@ -29,19 +30,11 @@ def smoke_book(tmp_path_factory):
     out.mkdir()
     env = {"NCA_RESULTS_DIR": str(root / "results"), "NCA_WEIGHTS_DIR": str(root / "no-weights"),
            "NCA_FIGURE_DIR": str(out / "figures"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, env):  # restored afterwards
         for name in NOTEBOOKS:
             pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
                                 parameters={"profile": "smoke", **OVERRIDES.get(name, {})}, cwd=str(out),
                                 kernel_name="python3", progress_bar=False)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return root
 
 

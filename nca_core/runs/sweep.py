@@ -33,6 +33,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
+from unittest import mock
 
 import numpy as np
 
@@ -66,21 +67,6 @@ def checkpoint_epoch(job: Job) -> int | None:
         return None
 
 
-@contextlib.contextmanager
-def _environment(**values: str | None) -> Iterator[None]:
-    """Set environment variables (``None``: leave alone) for the duration of the block."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: v for k, v in values.items() if v is not None})
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def train_task(job: Job, retrain: bool = False, results: str | None = None, weights: str | None = None
                ) -> dict[str, Any]:
     """One model, in a worker: ``train_or_load(job)`` into the results cache ``results``.
@@ -91,7 +77,8 @@ def train_task(job: Job, retrain: bool = False, results: str | None = None, weig
     attempts), ``resumed_from`` (the checkpoint's epoch this attempt started from, or None),
     ``worker`` (host:pid).
     """
-    with _environment(NCA_RESULTS_DIR=results, NCA_WEIGHTS_DIR=weights):
+    values = {"NCA_RESULTS_DIR": results, "NCA_WEIGHTS_DIR": weights}
+    with mock.patch.dict(os.environ, {k: v for k, v in values.items() if v is not None}):  # restored afterwards
         resumed = checkpoint_epoch(job)  # the trainer resumes from it (with retrain too)
         tr = train_or_load(job, retrain=retrain, progress=False)
         return summary(tr, resumed)

@@ -19,7 +19,7 @@ initial conditions and, for Gray-Scott, the PDE solver with the coefficients of 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -219,6 +219,17 @@ def player_model(model_id: str, profile: str = "quick", train_missing: bool = Fa
     validate.choice("model", model_id, tuple(jobs))
     label, job = jobs[model_id]
     return label, (train_or_load(job, progress=False) if train_missing else lookup(job))
+
+
+def figure_model(model_id: str, profiles: Sequence[str], train_missing: bool = False) -> tuple[str, Any]:
+    """``(label, Trained)`` of the player's model ``model_id`` at the first of ``profiles`` where it is
+    cached or shipped (e.g. ``["long", "quick"]``: the longer-trained tier where it exists); the last
+    profile's model is trained if ``train_missing``."""
+    for profile in profiles[:-1]:
+        label, tr = player_model(model_id, profile)
+        if tr is not None:
+            return label, tr
+    return player_model(model_id, profiles[-1], train_missing)
 
 
 def scripted(model: ExplorerModel, steps: Iterable[int], edit_step: int, edit: dict[str, Any], seed: int = 0,

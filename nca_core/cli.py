@@ -5,6 +5,7 @@
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
     nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--workers N | --scheduler ADDRESS] [--ship]
                     [--retrain]
+    nca-book status [NOTEBOOK ...] --profile long [-p NAME VALUE ...] [--check]
     nca-book toc
     nca-book player
 
@@ -15,7 +16,10 @@ into the results cache (``--ship`` also copies it into the shipped ``weights/``)
 ``models`` trains (or finds) every model a notebook needs, without running the notebook,
 for example in the background before a ``run`` (in this process by default; ``--workers N``: one task
 per missing model on a local Dask cluster of N worker processes; ``--scheduler ADDRESS``: on a running
-Dask scheduler, e.g. of a SLURM cluster, see :mod:`nca_core.runs.sweep`); ``toc`` writes ``_toc.yml`` from the notebook
+Dask scheduler, e.g. of a SLURM cluster, see :mod:`nca_core.runs.sweep`); ``status`` lists every
+model the notebooks need at a profile and where it is (shipped, cached, training, part-trained,
+missing; ``--check``: exit status 1 unless all are ready; ``run`` prints the missing ones before it
+starts, since it trains them); ``toc`` writes ``_toc.yml`` from the notebook
 registry (:mod:`nca_core.paper.registry`, the one place a notebook is declared; ``build``
 does it too); ``player`` writes the model files of the in-browser player of the page "Explore the
 models" into ``book/_static/models/`` from the cached or shipped models, training nothing
@@ -71,6 +75,51 @@ def parse_value(text: str) -> Any:
 def check_parameters(notebook: str, profile: str, overrides: dict[str, Any]) -> None:
     """Fail before running anything if the profile or a parameter is unknown or invalid."""
     registry.resolve(notebook, {"profile": profile, **overrides})
+
+
+def notebook_names(given: list[str]) -> list[str]:
+    """The notebooks named on the command line (``X`` or ``X.ipynb``), all of them if none."""
+    names = [Path(n).stem if n.endswith(".ipynb") else n for n in given] or list(NOTEBOOKS)
+    for n in names:
+        if n not in NOTEBOOKS:
+            raise ValueError(f"notebook={n!r} is not accepted; accepted: {', '.join(NOTEBOOKS)}")
+    return names
+
+
+def _status_module():
+    """:mod:`nca_core.runs.status`, imported with TensorFlow's start-up lines silenced."""
+    with _stderr_to(Path(os.devnull)):
+        from nca_core.runs import status
+    return status
+
+
+def show_status(names: list[str], profile: str, overrides: dict[str, Any], check: bool) -> int:
+    """Print where each model of ``names`` at ``profile`` is; with ``check``, 1 unless all are ready."""
+    for name in names:
+        check_parameters(name, profile, {k: v for k, v in overrides.items() if k in registry.declared(name)})
+    status = _status_module()
+    rows = status.model_status(names, profile, overrides)
+    print(f"profile {profile}:")
+    print(status.status_table(rows))
+    todo = status.missing(rows)
+    if todo:
+        books = sorted({r.notebook for r in rows if not r.ready}, key=names.index)
+        print("to train them (resumable, in the background): "
+              + "; ".join(f"nca-book models {n} --profile {profile}" for n in books))
+    return 1 if check and todo else 0
+
+
+def warn_missing(names: list[str], profile: str, overrides: dict[str, Any]) -> None:
+    """Before a run: say which models are neither shipped nor cached (the run trains them first)."""
+    for name in names:
+        check_parameters(name, profile, {k: v for k, v in overrides.items() if k in registry.declared(name)})
+    status = _status_module()
+    todo = status.missing(status.model_status(names, profile, overrides))
+    if todo:
+        epochs = sum(r.epochs - (r.epoch or 0) for r in todo)
+        print(f"nca-book: {len(todo)} model(s) at profile {profile} are neither shipped nor cached; the notebooks "
+              f"train them first ({epochs} epochs in all): " + ", ".join(r.label for r in todo)
+              + f". `nca-book status --profile {profile}` lists them.", flush=True)
 
 
 def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], root: Path) -> list[Path]:
@@ -238,23 +287,26 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="train the missing models on a running Dask scheduler: its address (tcp://host:8786) "
                             "or scheduler file; the results cache must be on a filesystem the workers share")
+    st = sub.add_parser("status", help="where each model the notebooks need at a profile is")
+    st.add_argument("notebooks", nargs="*", help="notebook names (default: all)")
+    st.add_argument("--profile", default="quick", choices=PROFILES)
+    st.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="override a notebook parameter (as for run)")
+    st.add_argument("--check", action="store_true", help="exit status 1 unless every model is ready")
     sub.add_parser("toc", help="write _toc.yml from the notebook registry")
     sub.add_parser("player", help="write the in-browser player's model files into book/_static/models/")
     args = ap.parse_args(argv)
     try:
-        if args.cmd == "run":
-            names = args.notebooks or list(NOTEBOOKS)
-            for n in names:
-                if n.endswith(".ipynb"):
-                    n = Path(n).stem
-                if n not in NOTEBOOKS:
-                    raise ValueError(f"notebook={n!r} is not accepted; accepted: {', '.join(NOTEBOOKS)}")
-            names = [Path(n).stem for n in names]
+        if args.cmd in ("run", "status"):
+            names = notebook_names(args.notebooks)
             overrides = {k: parse_value(v) for k, v in args.parameter}
             unknown = [k for k in overrides if not any(k in registry.declared(n) for n in names)]
             if unknown:
                 raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; accepted: "
                                  f"{', '.join(sorted(set().union(*(registry.declared(n) for n in names))))}")
+            if args.cmd == "status":
+                return show_status(names, args.profile, overrides, args.check)
+            warn_missing(names, args.profile, overrides)
             run_notebooks(names, args.profile, overrides, repo_root())
             return 0
         if args.cmd == "build":

@@ -31,8 +31,9 @@ lint: venv
 test: lint
 	$(BIN)/python -m pytest -q -ra tests
 
-# PROFILE=smoke|quick|long|paper selects the notebooks' profile (quick: shipped weights, minutes on a CPU)
-PROFILE ?= quick
+# PROFILE=smoke|quick|long|paper selects the notebooks' profile; best (the default): each notebook at the
+# longest-trained profile whose models are all shipped or cached (long, else quick), so nothing is trained
+PROFILE ?= best
 
 book: venv
 	$(BIN)/nca-book run --profile $(PROFILE)

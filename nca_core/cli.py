@@ -45,6 +45,9 @@ import yaml
 from nca_core.paper import registry
 from nca_core.runs.params import PROFILES
 
+#: ``run --profile best``: per notebook, the longest-trained profile it can run without training
+BEST = "best"
+
 #: the notebooks of the book, in reading order (from the registry)
 NOTEBOOKS = tuple(registry.NOTEBOOKS)
 
@@ -109,21 +112,35 @@ def show_status(names: list[str], profile: str, overrides: dict[str, Any], check
     return 1 if check and todo else 0
 
 
-def warn_missing(names: list[str], profile: str, overrides: dict[str, Any]) -> None:
-    """Before a run: say which models are neither shipped nor cached (the run trains them first)."""
-    for name in names:
-        check_parameters(name, profile, {k: v for k, v in overrides.items() if k in registry.declared(name)})
+def best_profiles(names: list[str], overrides: dict[str, Any]) -> dict[str, str]:
+    """``--profile best``: each notebook at the longest-trained profile whose models are all there."""
     status = _status_module()
-    todo = status.missing(status.model_status(names, profile, overrides))
+    chosen = {name: status.best_profile(name, overrides) for name in names}
+    print("nca-book: profile best: " + ", ".join(f"{n} {p}" for n, p in chosen.items()), flush=True)
+    return chosen
+
+
+def warn_missing(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any]) -> None:
+    """Before a run: say which models are neither shipped nor cached (the run trains them first)."""
+    profiles = profile if isinstance(profile, dict) else dict.fromkeys(names, profile)
+    for name in names:
+        check_parameters(name, profiles[name], {k: v for k, v in overrides.items() if k in registry.declared(name)})
+    status = _status_module()
+    rows = [r for name in names for r in status.model_status([name], profiles[name], overrides)]
+    todo = status.missing(rows)
     if todo:
         epochs = sum(r.epochs - (r.epoch or 0) for r in todo)
-        print(f"nca-book: {len(todo)} model(s) at profile {profile} are neither shipped nor cached; the notebooks "
-              f"train them first ({epochs} epochs in all): " + ", ".join(r.label for r in todo)
-              + f". `nca-book status --profile {profile}` lists them.", flush=True)
+        tiers = sorted({profiles[r.notebook] for r in todo})
+        print(f"nca-book: {len(todo)} model(s) at profile {'/'.join(tiers)} are neither shipped nor cached; "
+              f"the notebooks train them first ({epochs} epochs in all): " + ", ".join(r.label for r in todo)
+              + ". " + ", ".join(f"`nca-book status --profile {p}`" for p in tiers) + " lists them.", flush=True)
 
 
-def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], root: Path) -> list[Path]:
-    """Execute notebooks with papermill; returns the executed copies."""
+def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any], root: Path
+                  ) -> list[Path]:
+    """Execute notebooks with papermill (``profile``: one for all, or one per notebook); returns the
+    executed copies."""
+    profiles = profile if isinstance(profile, dict) else dict.fromkeys(names, profile)
     import papermill as pm
 
     out_dir = executed_dir(root)
@@ -131,7 +148,7 @@ def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], roo
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:  # validate everything first: a failed run writes nothing
         applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
-        check_parameters(name, profile, applicable)
+        check_parameters(name, profiles[name], applicable)
     os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
     log_dir = out_dir / "logs"
     log_dir.mkdir(exist_ok=True)
@@ -143,10 +160,10 @@ def run_notebooks(names: list[str], profile: str, overrides: dict[str, Any], roo
         tmp = out_dir / f".{name}.running.ipynb"
         log = log_dir / f"{name}.log"
         t0 = time.perf_counter()
-        print(f"nca-book: [{i}/{len(names)}] {name} (profile {profile}) ...", end=" ", flush=True)
+        print(f"nca-book: [{i}/{len(names)}] {name} (profile {profiles[name]}) ...", end=" ", flush=True)
         try:
             with _stderr_to(log):  # the kernel's start-up lines and progress bars go to the log
-                pm.execute_notebook(str(src), str(tmp), parameters={"profile": profile, **applicable},
+                pm.execute_notebook(str(src), str(tmp), parameters={"profile": profiles[name], **applicable},
                                     cwd=str(out_dir), kernel_name="python3", progress_bar=False, log_output=False)
         except Exception:
             print(f"failed; the kernel's log: {log.relative_to(root)}", flush=True)
@@ -255,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="execute notebooks with papermill")
     r.add_argument("notebooks", nargs="*", help=f"notebook names (default: all of {', '.join(NOTEBOOKS)})")
-    r.add_argument("--profile", default="quick", choices=PROFILES)
+    r.add_argument("--profile", default="quick", choices=PROFILES + (BEST,),
+                   help=f"{BEST}: each notebook at the longest-trained profile whose models are all shipped or "
+                        "cached (long, else quick), so nothing is trained")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    help="override a parameter (value parsed as YAML)")
     b = sub.add_parser("build", help="build the book from the executed notebooks")
@@ -306,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
                                  f"{', '.join(sorted(set().union(*(registry.declared(n) for n in names))))}")
             if args.cmd == "status":
                 return show_status(names, args.profile, overrides, args.check)
-            warn_missing(names, args.profile, overrides)
-            run_notebooks(names, args.profile, overrides, repo_root())
+            profile = best_profiles(names, overrides) if args.profile == BEST else args.profile
+            warn_missing(names, profile, overrides)
+            run_notebooks(names, profile, overrides, repo_root())
             return 0
         if args.cmd == "build":
             return build_book(repo_root(), args.extra)

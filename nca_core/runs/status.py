@@ -21,6 +21,9 @@ from nca_core.runs.cache import Job, lookup, results_dir, weights_dir
 
 STATES = ("shipped", "cached", "training", "part-trained", "missing")
 
+#: the profiles :func:`best_profile` considers, longest-trained first
+TIERS = ("paper", "long", "quick")
+
 
 @dataclass(frozen=True)
 class ModelStatus:
@@ -141,3 +144,17 @@ def status_table(rows: Sequence[ModelStatus]) -> str:
 def missing(rows: Sequence[ModelStatus]) -> list[ModelStatus]:
     """The distinct models of ``rows`` that are not ready (a run would train them)."""
     return [r for r in {r.key: r for r in rows}.values() if not r.ready]
+
+
+def best_profile(notebook: str, overrides: dict[str, Any] | None = None) -> str:
+    """The longest-trained profile of :data:`TIERS` at which every model ``notebook`` needs is
+    shipped or cached, so running it trains nothing; ``quick`` if none is complete (a run then
+    trains what quick lacks) and for a notebook that trains no models."""
+    from nca_core.paper import registry
+
+    applicable = {k: v for k, v in (overrides or {}).items() if k in registry.declared(notebook)}
+    for profile in TIERS[:-1]:
+        jobs = registry.jobs(notebook, profile, applicable)
+        if jobs and all(job_status(notebook, j).ready for j in jobs):
+            return profile
+    return TIERS[-1]

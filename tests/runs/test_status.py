@@ -91,3 +91,27 @@ def test_a_run_says_first_which_models_it_will_train(dirs, capsys):
         shutil.copytree(a_model_folder(), cache.weights_dir() / job.key)
     warn_missing(["time_sampling"], "smoke", {})
     assert capsys.readouterr().out == ""
+
+
+def test_best_profile_is_the_longest_tier_with_every_model_there(dirs, monkeypatch, capsys):
+    assert status.best_profile("time_sampling") == "quick"  # nothing there: quick (a run trains it)
+    assert status.best_profile("gray_scott_data") == "quick"  # trains nothing
+    long_jobs = registry.jobs("time_sampling", "long")
+    assert len(long_jobs) == 3
+    for job in long_jobs[:-1]:
+        shutil.copytree(a_model_folder(), cache.weights_dir() / job.key)
+    assert status.best_profile("time_sampling") == "quick"  # one long model short
+    t = long_jobs[0].train.t
+    assert status.best_profile("time_sampling", {"sampling": [t], "channels": 16}) == "quick"  # another model
+    assert status.best_profile("time_sampling", {"sampling": [t]}) == "long"
+    shutil.copytree(a_model_folder(), cache.results_dir() / "models" / long_jobs[-1].key)
+    assert status.best_profile("time_sampling") == "long"
+
+    import nca_core.cli as cli
+
+    ran = {}
+    monkeypatch.setattr(cli, "run_notebooks", lambda names, profile, overrides, root: ran.update(profile))
+    assert cli_main(["run", "time_sampling", "gray_scott_data", "--profile", "best"]) == 0
+    assert ran == {"time_sampling": "long", "gray_scott_data": "quick"}
+    out = capsys.readouterr().out
+    assert "profile best: time_sampling long, gray_scott_data quick" in out and "neither shipped" not in out

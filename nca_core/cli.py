@@ -3,7 +3,7 @@
     nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...]
     nca-book build
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
-    nca-book models NOTEBOOK --profile quick [-p NAME VALUE ...] [--workers N | --scheduler ADDRESS] [--ship]
+    nca-book models NOTEBOOK ... --profile quick [-p NAME VALUE ...] [--workers N | --scheduler ADDRESS] [--ship]
                     [--retrain]
     nca-book status [NOTEBOOK ...] --profile long [-p NAME VALUE ...] [--check]
     nca-book toc
@@ -87,6 +87,14 @@ def notebook_names(given: list[str]) -> list[str]:
         if n not in NOTEBOOKS:
             raise ValueError(f"notebook={n!r} is not accepted; accepted: {', '.join(NOTEBOOKS)}")
     return names
+
+
+def check_overrides(names: list[str], overrides: dict[str, Any]) -> None:
+    """Every ``-p NAME`` must be a parameter of at least one of the notebooks ``names``."""
+    unknown = [k for k in overrides if not any(k in registry.declared(n) for n in names)]
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; accepted: "
+                         f"{', '.join(sorted(set().union(*(registry.declared(n) for n in names))))}")
 
 
 def _status_module():
@@ -248,11 +256,15 @@ def train_models(args: argparse.Namespace) -> int:
 
     if args.workers is not None:
         validate.integer("--workers", args.workers, 1)
-    jobs = registry.jobs(args.notebook, args.profile, {k: parse_value(v) for k, v in args.parameter})
+    names = notebook_names(args.notebooks)
+    overrides = {k: parse_value(v) for k, v in args.parameter}
+    check_overrides(names, overrides)
+    jobs = list({j.key: j for name in names for j in registry.jobs(
+        name, args.profile, {k: v for k, v in overrides.items() if k in registry.declared(name)})}.values())
     from nca_core.runs import sweep  # TensorFlow (and Dask, on a cluster) only now
     from nca_core.runs.cache import ship
 
-    print(f"nca-book: {len(jobs)} model(s) for {args.notebook} at profile {args.profile}", flush=True)
+    print(f"nca-book: {len(jobs)} model(s) for {', '.join(names)} at profile {args.profile}", flush=True)
     def ship_now(tr) -> None:  # each model as it finishes: an interrupted sweep keeps what it trained
         if tr.source != "shipped":
             print(f"  shipped {tr.job.label}:", ship([tr])[0], flush=True)
@@ -294,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--retrain", action="store_true")
     t.add_argument("--ship", action="store_true", help="copy the model into weights/ (to commit)")
     m = sub.add_parser("models", help="train (or find) every model a notebook needs, without running it")
-    m.add_argument("notebook", choices=NOTEBOOKS)
+    m.add_argument("notebooks", nargs="+", metavar="NOTEBOOK",
+                   help="notebook names (their models are trained in this order, each once)")
     m.add_argument("--profile", default="quick", choices=PROFILES)
     m.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    help="override a parameter (value parsed as YAML)")
@@ -319,10 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd in ("run", "status"):
             names = notebook_names(args.notebooks)
             overrides = {k: parse_value(v) for k, v in args.parameter}
-            unknown = [k for k in overrides if not any(k in registry.declared(n) for n in names)]
-            if unknown:
-                raise ValueError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; accepted: "
-                                 f"{', '.join(sorted(set().union(*(registry.declared(n) for n in names))))}")
+            check_overrides(names, overrides)
             if args.cmd == "status":
                 return show_status(names, args.profile, overrides, args.check)
             profile = best_profiles(names, overrides) if args.profile == BEST else args.profile

@@ -29,3 +29,15 @@ def test_cli_models_trains_a_notebooks_models_once_then_finds_them(dirs, monkeyp
     assert ": cache " in capsys.readouterr().out
     assert cli_main(["models", "kernels_activations", "--profile", "smoke", "-p", "chanels", "8"]) == 2
     assert "chanels" in capsys.readouterr().err
+
+
+def test_cli_models_of_several_notebooks_trains_a_shared_model_once(dirs, capsys):
+    # t=32 ξ=0 is both Fig 4's largest t and Fig 6's clean run; each -p goes to the notebook declaring it
+    argv = ["models", "time_sampling", "noise", "--profile", "smoke", "-p", "epochs", "1", "-p", "sampling", "[32]",
+            "-p", "noise_levels", "[0]"]
+    assert cli_main(argv) == 0
+    out = capsys.readouterr().out
+    assert "1 model(s) for time_sampling, noise at profile smoke" in out
+    assert len(list((dirs / "results" / "models").iterdir())) == 1
+    assert cli_main(["models", "time_sampling", "noise", "--profile", "smoke", "-p", "sampling", "[0]"]) == 2
+    assert "sampling" in capsys.readouterr().err

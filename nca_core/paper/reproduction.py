@@ -72,6 +72,33 @@ def markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+def tiers(report: Report, target: str = "long") -> str:
+    """Which profile each chapter of this build ran at, and how much of the ``target`` tier is
+    trained: per notebook that trains models, the models ready (shipped or cached) and the missing ones."""
+    from nca_core.runs import status
+
+    ran: dict[str, set[str]] = {}
+    for r in report.records:
+        ran.setdefault(r["notebook"], set()).add(r["profile"])
+    lines = [f"| chapter | profile of this build | `{target}` models ready | still to train |", "|---|---|---|---|"]
+    total, ready = {}, 0
+    for name, nb in registry.NOTEBOOKS.items():
+        if nb.jobs is None:
+            continue
+        rows = {r.key: r for r in status.model_status([name], target)}.values()
+        todo = [r.label for r in rows if not r.ready]
+        lines.append(f"| {{doc}}`{name}` | {', '.join(sorted(ran.get(name, ()))) or 'not run'} | "
+                     f"{len(rows) - len(todo)} of {len(rows)} | {_cell(', '.join(todo)) or '–'} |")
+        for r in rows:
+            total[r.key] = r.ready
+    ready = sum(total.values())
+    return "\n".join([f"Of the {len(total)} distinct models of the `{target}` tier, {ready} are trained "
+                      f"and {len(total) - ready} are not yet. `make book` runs each chapter at the "
+                      f"longest-trained tier whose models are all there, so a chapter shows `{target}` "
+                      "only once all of its models are; `nca-book status --profile " + target + "` lists them and "
+                      "`nca-book models NOTEBOOK --profile " + target + "` trains them (resumably).", ""] + lines)
+
+
 def figure(report: Report):
     """Stacked bars of the verdicts per book part (saved as ``report_summary``)."""
     import matplotlib.pyplot as plt

@@ -50,3 +50,28 @@ def test_recorded_claims_are_gathered_in_book_order_and_counted(claims_dir, tmp_
 
 def test_no_records_says_so(claims_dir):
     assert "No claims recorded" in reproduction.markdown(reproduction.gather())
+
+
+def test_tiers_say_which_profile_each_chapter_ran_and_what_the_long_tier_lacks(claims_dir, tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    import nca_core
+    from nca_core.paper import registry
+    from nca_core.runs import cache
+
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("NCA_WEIGHTS_DIR", str(tmp_path / "weights"))
+    report.claims_table([Claim("c1", "3", True)], "time_sampling", "Fig 5", "long")
+    report.claims_table([Claim("n1", "3", True)], "noise", "Fig 6", "quick")
+    repo_weights = Path(nca_core.__file__).resolve().parents[1] / "weights"
+    some_model = next(p for p in sorted(repo_weights.iterdir()) if (p / "manifest.json").exists())
+    for job in registry.jobs("time_sampling", "long"):
+        shutil.copytree(some_model, cache.weights_dir() / job.key)
+    text = reproduction.tiers(reproduction.gather())
+    assert "| {doc}`time_sampling` | long | 3 of 3 | – |" in text
+    noise_row = next(line for line in text.splitlines() if line.startswith("| {doc}`noise"))
+    assert "| quick | 1 of 3 |" in noise_row and "ξ=0.3" in noise_row  # t=32 ξ=0 is time_sampling's model
+    assert "| {doc}`symmetry` | not run | 0 of 4 |" in text
+    n = len({j.key for nb in registry.NOTEBOOKS for j in registry.jobs(nb, "long")})
+    assert f"Of the {n} distinct models of the `long` tier, 3 are trained" in text

@@ -98,9 +98,9 @@ def check_overrides(names: list[str], overrides: dict[str, Any]) -> None:
 
 
 def _status_module():
-    """:mod:`nca_core.runs.status`, imported with TensorFlow's start-up lines silenced."""
+    """:mod:`nca_core.paper.status`, imported with TensorFlow's start-up lines silenced."""
     with _stderr_to(Path(os.devnull)):
-        from nca_core.runs import status
+        from nca_core.paper import status
     return status
 
 

@@ -75,7 +75,7 @@ def markdown(report: Report) -> str:
 def tiers(report: Report, target: str = "long") -> str:
     """Which profile each chapter of this build ran at, and how much of the ``target`` tier is
     trained: per notebook that trains models, the models ready (shipped or cached) and the missing ones."""
-    from nca_core.runs import status
+    from nca_core.paper import status
 
     ran: dict[str, set[str]] = {}
     for r in report.records:

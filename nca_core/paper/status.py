@@ -11,13 +11,10 @@ minutes and gets a day of training::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-import numpy as np
-
-from nca_core.runs.cache import Job, lookup, results_dir, weights_dir
+from nca_core.runs.cache import Job, checkpoint_progress, lookup, results_dir, weights_dir
 
 STATES = ("shipped", "cached", "training", "part-trained", "missing")
 
@@ -57,20 +54,6 @@ class ModelStatus:
         if not self.epoch or self.seconds is None:
             return None
         return self.seconds / self.epoch * (self.epochs - self.epoch)
-
-
-def checkpoint_progress(key: str) -> tuple[int, float] | None:
-    """(epochs done, seconds spent) of model ``key``'s checkpoint, or None if it has none
-    or it is unreadable. Reads only the checkpoint's small metadata entry."""
-    path = results_dir() / "checkpoints" / key / "checkpoint.npz"
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-        return int(meta["epoch"]), float(meta["seconds"])
-    except Exception:  # a damaged or half-written file: the run would start afresh
-        return None
 
 
 def is_training(key: str) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -223,6 +224,18 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
         folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
         shutil.rmtree(ckpt, ignore_errors=True)
     return Trained(job, _load_model_folder(folder) or result, "trained", folder)
+
+
+def checkpoint_progress(key: str) -> tuple[int, float] | None:
+    """(epochs done, seconds spent) of model ``key``'s resumable checkpoint in the results cache, or
+    None if it has none or it is unreadable. Reads only the checkpoint's small metadata entry."""
+    path = results_dir() / "checkpoints" / key / "checkpoint.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode())
+        return int(meta["epoch"]), float(meta["seconds"])
+    except Exception:  # none, damaged or half-written: the run would start afresh
+        return None
 
 
 @contextlib.contextmanager

@@ -35,10 +35,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 from unittest import mock
 
-import numpy as np
-
 from nca_core import validate
-from nca_core.runs.cache import Job, Trained, lookup, results_dir, train_or_load, weights_dir
+from nca_core.runs.cache import Job, Trained, checkpoint_progress, lookup, results_dir, train_or_load, weights_dir
 
 #: seconds to wait for a scheduler before giving up (a bad address fails fast)
 CONNECT_TIMEOUT = 5.0
@@ -57,14 +55,8 @@ class SweepError(RuntimeError):
 # ---------------------------------------------------------------- the task
 def checkpoint_epoch(job: Job) -> int | None:
     """The epoch count of ``job``'s checkpoint in the results cache, if there is a readable one."""
-    path = results_dir() / "checkpoints" / job.key / "checkpoint.npz"
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            import json
-
-            return int(json.loads(bytes(z["meta"]).decode())["epoch"])
-    except Exception:
-        return None
+    progress = checkpoint_progress(job.key)
+    return None if progress is None else progress[0]
 
 
 def train_task(job: Job, retrain: bool = False, results: str | None = None, weights: str | None = None

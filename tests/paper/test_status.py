@@ -64,7 +64,7 @@ def test_damaged_files_do_not_count(dirs):
     path = fake_checkpoint(job.key, epoch=1, seconds=3.0)
     path.write_bytes(b"not an npz")  # an unreadable checkpoint: the run would start afresh
     assert status.job_status("time_sampling", job).state == "missing"
-    assert status.checkpoint_progress(job.key) is None
+    assert cache.checkpoint_progress(job.key) is None
 
 
 def test_cli_status_and_check(dirs, capsys):

@@ -253,9 +253,9 @@ def test_fig6_paper_like_results_reproduce_every_claim():
 def test_fig6_small_noise_needs_every_seed_to_grow_the_maze(second, verdict):
     c = fig6_claims(noise({0.1: ("maze", second)}))[0]
     assert c.verdict is verdict
-    inv = percent(stats(second)["invasion"]) if second else "nan%"
-    loss = "1.1" if second else "nan"
-    assert f"; ξ=0.1: test loss {loss}, maze invades {inv} of the empty region (PDE 71%)" in c.evidence
+    shown = (f"ξ=0.1: test loss 1.1, maze invades {percent(stats(second)['invasion'])} of the empty region"
+             if second else "ξ=0.1: diverged at n=99")
+    assert c.evidence.endswith(f"; {shown} (PDE 71%)")
 
 
 @pytest.mark.parametrize("second,verdict", [
@@ -273,7 +273,7 @@ def test_fig6_intermediate_noise_needs_incorrect_turing_patterns(second, verdict
     c = fig6_claims(r)[1]
     assert c.verdict is verdict
     if second is None:
-        assert c.evidence.endswith("; ξ=0.3: contrast nan, wavelength nan (PDE 7.6)")
+        assert c.evidence.endswith("; ξ=0.3: diverged at n=99")
     else:
         s = stats(second)
         assert c.evidence.endswith(f"; ξ=0.3: contrast {s['contrast']:.2f}, wavelength {s['wavelength']:.1f} (PDE 7.6)")
@@ -283,8 +283,8 @@ def test_fig6_intermediate_noise_needs_incorrect_turing_patterns(second, verdict
 def test_fig6_strong_noise_needs_flat_states(second, verdict):
     c = fig6_claims(noise({0.6: ("contrast 0.048", second)}))[2]
     assert c.verdict is verdict
-    shown = f"{stats(second)['contrast']:.3f}" if second else "nan"
-    assert c.evidence == f"ξ=0.6: B contrast 0.048; ξ=0.6: B contrast {shown}"
+    shown = f"B contrast {stats(second)['contrast']:.3f}" if second else "diverged at n=99"
+    assert c.evidence == f"ξ=0.6: B contrast 0.048; ξ=0.6: {shown}"
 
 
 def test_fig6_claims_without_their_noise_range_are_not_tested():

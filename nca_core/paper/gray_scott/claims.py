@@ -109,6 +109,10 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
                                                                "invasion": invasion(snap, ic)}))
         return out
 
+    def diverged(xi, s):
+        """The evidence of a run without a final state: where it blew up."""
+        return f"ξ={xi:g}: diverged at n={r.test[(xi, s)].diverged_at}"
+
     ref = pattern_statistics(r.pde_final)
     inv_p = invasion(r.pde_final, ic)
     clean = [xi for xi in r.levels if xi <= 0.2]
@@ -118,10 +122,10 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     if clean:
         ev, ok = [], True
         for xi in clean:
-            for loss, st in stats(xi):
+            for s, (loss, st) in zip(r.seeds, stats(xi)):
                 ok &= bool(st is not None and st["contrast"] > 0.1 and st["invasion"] >= 0.5 * inv_p)
-                inv = st["invasion"] if st else float("nan")
-                ev.append(f"ξ={xi:g}: test loss {loss:.3g}, maze invades {100 * inv:.0f}% of the empty region")
+                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: test loss {loss:.3g}, "
+                          f"maze invades {100 * st['invasion']:.0f}% of the empty region")
         claims.append(Claim("Small noise (ξ ≲ 0.2): the correct pattern is recovered",
                             "; ".join(ev) + f" (PDE {100 * inv_p:.0f}%)", ok))
     else:
@@ -129,14 +133,14 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     if mid:
         ev, ok = [], True
         for xi in mid:
-            for loss, st in stats(xi):
+            for s, (loss, st) in zip(r.seeds, stats(xi)):
                 turing = st is not None and st["contrast"] > 0.05
                 wrong = st is None or abs(st["coverage"] - ref["coverage"]) > 0.05 \
                     or not np.isfinite(st["wavelength"]) \
                     or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > 0.1
                 ok &= turing and wrong
-                ev.append(f"ξ={xi:g}: contrast {st['contrast'] if st else float('nan'):.2f}, wavelength "
-                          f"{st['wavelength'] if st else float('nan'):.1f} (PDE {ref['wavelength']:.1f})")
+                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: contrast {st['contrast']:.2f}, wavelength "
+                          f"{st['wavelength']:.1f} (PDE {ref['wavelength']:.1f})")
         claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns",
                             "; ".join(ev), ok))
     else:
@@ -145,10 +149,9 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     if high:
         ev, ok = [], True
         for xi in high:
-            for loss, st in stats(xi):
-                flat = st is not None and st["contrast"] < 0.05
-                ok &= flat
-                ev.append(f"ξ={xi:g}: B contrast {st['contrast'] if st else float('nan'):.3f}")
+            for s, (loss, st) in zip(r.seeds, stats(xi)):
+                ok &= st is not None and st["contrast"] < 0.05
+                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: B contrast {st['contrast']:.3f}")
         claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "; ".join(ev), ok))
     else:
         claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "no ξ ≥ 0.5", None))

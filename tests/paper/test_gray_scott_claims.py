@@ -237,8 +237,8 @@ def test_fig6_paper_like_results_reproduce_every_claim():
     assert [x.verdict for x in c] == [True, True, True]
     assert c[0].evidence == ("ξ=0.1: test loss 1.1, maze invades 71% of the empty region; "
                              "ξ=0.1: test loss 1.1, maze invades 71% of the empty region (PDE 71%)")
-    assert c[1].evidence == ("ξ=0.3: contrast 0.18, wavelength 9.7 (PDE 7.6); "
-                             "ξ=0.3: contrast 0.18, wavelength 7.6 (PDE 7.6)")
+    assert c[1].evidence == ("ξ=0.3: contrast 0.18, wavelength 9.7 (PDE 7.6), coverage 0.71 (PDE 0.71); "
+                             "ξ=0.3: contrast 0.18, wavelength 7.6 (PDE 7.6), coverage 0.66 (PDE 0.71)")
     assert c[2].evidence == "ξ=0.6: B contrast 0.048; ξ=0.6: B contrast 0.048"
 
 
@@ -276,7 +276,8 @@ def test_fig6_intermediate_noise_needs_incorrect_turing_patterns(second, verdict
         assert c.evidence.endswith("; ξ=0.3: diverged at n=99")
     else:
         s = stats(second)
-        assert c.evidence.endswith(f"; ξ=0.3: contrast {s['contrast']:.2f}, wavelength {s['wavelength']:.1f} (PDE 7.6)")
+        assert c.evidence.endswith(f"; ξ=0.3: contrast {s['contrast']:.2f}, wavelength {s['wavelength']:.1f} "
+                                   f"(PDE 7.6), coverage {s['coverage']:.2f} (PDE 0.71)")
 
 
 @pytest.mark.parametrize("second,verdict", [("contrast 0.048", True), ("contrast 0.052", False), (None, False)])

@@ -140,7 +140,8 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
                     or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > 0.1
                 ok &= turing and wrong
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: contrast {st['contrast']:.2f}, wavelength "
-                          f"{st['wavelength']:.1f} (PDE {ref['wavelength']:.1f})")
+                          f"{st['wavelength']:.1f} (PDE {ref['wavelength']:.1f}), coverage {st['coverage']:.2f} "
+                          f"(PDE {ref['coverage']:.2f})")
         claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns",
                             "; ".join(ev), ok))
     else:

@@ -110,17 +110,25 @@ def save_state(path: str | os.PathLike, state: TrainState, key: str) -> Path:
     return fileio.write_npz(path, **arrays)
 
 
+def read_meta(path: str | os.PathLike, key: str | None = None) -> dict[str, Any] | None:
+    """The scalar fields (epoch, seconds, best loss…) of the checkpoint at ``path``, reading only
+    its small metadata entry; None if it is missing, unreadable or (``key`` given) not ``key``'s."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode())
+    except Exception:  # none, damaged or half-written: the run starts afresh
+        return None
+    return meta if key is None or meta.get("key") == key else None
+
+
 def load_state(path: str | os.PathLike, key: str) -> TrainState | None:
     """The state saved at ``path`` if it exists, is readable and has ``key``; else None."""
-    path = Path(path)
-    if not path.exists():
+    meta = read_meta(path, key)
+    if meta is None:
         return None
     try:
-        z = fileio.read_npz(path)
-        meta = json.loads(bytes(z["meta"]).decode())
+        z = fileio.read_npz(Path(path))
     except Exception:  # a damaged checkpoint is ignored: the run starts afresh
-        return None
-    if meta.get("key") != key:
         return None
     kw: dict[str, Any] = {attr: z[name] for name, attr in _ARRAYS.items()}
     kw.update({attr: meta[name] for name, attr in _META.items()})

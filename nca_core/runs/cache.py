@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -34,7 +33,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from nca_core import fileio, validate
-from nca_core.core.checkpoint import config_hash, data_fingerprint
+from nca_core.core.checkpoint import config_hash, data_fingerprint, read_meta
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.core.model import NCA
 from nca_core.core.result import TrainResult
@@ -229,13 +228,8 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
 def checkpoint_progress(key: str) -> tuple[int, float] | None:
     """(epochs done, seconds spent) of model ``key``'s resumable checkpoint in the results cache, or
     None if it has none or it is unreadable. Reads only the checkpoint's small metadata entry."""
-    path = results_dir() / "checkpoints" / key / "checkpoint.npz"
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-        return int(meta["epoch"]), float(meta["seconds"])
-    except Exception:  # none, damaged or half-written: the run would start afresh
-        return None
+    meta = read_meta(results_dir() / "checkpoints" / key / "checkpoint.npz")
+    return None if meta is None else (int(meta["epoch"]), float(meta["seconds"]))
 
 
 @contextlib.contextmanager

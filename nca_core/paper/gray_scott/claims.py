@@ -100,13 +100,13 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     ic = pde.test_ic(r.pde_final.shape[0])
 
     def stats(xi):
-        """(test loss, pattern statistics with the invasion fraction, or None if diverged) per seed."""
+        """(seed, test loss, pattern statistics with the invasion fraction, or None if diverged) per seed."""
         out = []
         for s in r.seeds:
             c = r.test[(xi, s)]
             snap = c.snapshots[max(c.snapshots)][0]
-            out.append((c.test_loss, None if snap is None else {**pattern_statistics(snap),
-                                                               "invasion": invasion(snap, ic)}))
+            out.append((s, c.test_loss, None if snap is None else {**pattern_statistics(snap),
+                                                                  "invasion": invasion(snap, ic)}))
         return out
 
     def diverged(xi, s):
@@ -122,7 +122,7 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     if clean:
         ev, ok = [], True
         for xi in clean:
-            for s, (loss, st) in zip(r.seeds, stats(xi)):
+            for s, loss, st in stats(xi):
                 ok &= bool(st is not None and st["contrast"] > 0.1 and st["invasion"] >= 0.5 * inv_p)
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: test loss {loss:.3g}, "
                           f"maze invades {100 * st['invasion']:.0f}% of the empty region")
@@ -133,7 +133,7 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     if mid:
         ev, ok = [], True
         for xi in mid:
-            for s, (loss, st) in zip(r.seeds, stats(xi)):
+            for s, _, st in stats(xi):
                 turing = st is not None and st["contrast"] > 0.05
                 wrong = st is None or abs(st["coverage"] - ref["coverage"]) > 0.05 \
                     or not np.isfinite(st["wavelength"]) \
@@ -150,7 +150,7 @@ def fig6_claims(r: NoiseResults) -> list[Claim]:
     if high:
         ev, ok = [], True
         for xi in high:
-            for s, (loss, st) in zip(r.seeds, stats(xi)):
+            for s, _, st in stats(xi):
                 ok &= st is not None and st["contrast"] < 0.05
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: B contrast {st['contrast']:.3f}")
         claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "; ".join(ev), ok))

@@ -239,6 +239,14 @@ def test_fig8_passes_the_sweeps_the_ablation_and_the_relu_reference(fig8_runs):
     assert got[3].evidence.endswith("55.0 without noise, 11.5 with noise")  # relu, not the ID_DIFF_LAP kernel run
 
 
+def test_fig8_linear_claim_names_the_best_activation_not_the_label_tail(fig8_runs):
+    kernels, activations, no_noise = fig8_runs
+    activations = {k: _run(_morph(f"C=16 t=32 {k} cosine", r.morph.train_loss, iou=r.morph.iou,
+                                  detail=r.morph.detail)) for k, r in activations.items()}
+    got = claims.fig8(Fig8Results(kernels, activations, no_noise, np.zeros(1)))
+    assert got[2].evidence.endswith("detail error 14.0 against 10.0 for relu")
+
+
 def test_fig8_reference_falls_back_to_the_id_diff_lap_kernel_run(fig8_runs):
     kernels, activations, no_noise = fig8_runs
     del activations["relu"]

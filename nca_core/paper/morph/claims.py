@@ -53,10 +53,10 @@ def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noi
     text = "The linear model reproduces the rough shape of the rooster but not its fine detail"
     if "linear" in activations and len(activations) > 1:
         lin = activations["linear"]
-        best = min((m for k, m in activations.items() if k != "linear"), key=lambda m: m.detail)
+        name, best = min(((k, m) for k, m in activations.items() if k != "linear"), key=lambda km: km[1].detail)
         claims.append(Claim(text, f"at n = 3t: opaque-region IoU with the rooster {lin.iou:.2f} "
                                   f"(rough shape: ≥ {SHAPE_IOU}); detail error {lin.detail:.1f} against "
-                                  f"{best.detail:.1f} for {best.label.split()[-1]}",
+                                  f"{best.detail:.1f} for {name}",
                             bool(lin.iou >= SHAPE_IOU and lin.detail > best.detail)))
     else:
         claims.append(Claim(text, "needs the linear model and a nonlinear one", None))

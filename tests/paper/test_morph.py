@@ -100,6 +100,20 @@ def test_stability_models_load_by_name_without_training(monkeypatch, tmp_path):
     assert models["C32_t32_sym"].job.nca.kernel_set == "ID_LAP_AV" and models["C16_t64"].job.train.t == 64
 
 
+def test_stability_models_by_name_touch_only_those_models(monkeypatch):
+    """A chapter that needs one model must not train (or wait for) the others: Fig 11 at a tier
+    whose C16 t=64 model was not trained yet hung on that model."""
+    asked = []
+    monkeypatch.setattr(emoji, "sweep", lambda jobs, **kw: asked.extend(j.key for j in jobs) or
+                        [SimpleNamespace(job=j) for j in jobs])
+    P, _ = registry.resolve("channels_sampling", {"profile": "quick", "symmetric": False})
+    wanted = emoji.stability_jobs(P)["C32_t32"]
+    models = emoji.stability_models("quick", progress=False, symmetric=False, names=["C32_t32"])
+    assert list(models) == ["C32_t32"] and asked == [wanted.key]
+    with pytest.raises(ValueError, match=r"names: \['C32_t32_sym'\].*expected some of \['C16_t64', 'C32_t32'\]"):
+        emoji.stability_models("quick", symmetric=False, names=["C32_t32_sym"])
+
+
 @pytest.mark.parametrize("ns,needle", [({"profile": "smoke", "kernel_sets": ["ID_FOO"]}, "kernel_sets"),
                                        ({"profile": "smoke", "activations": "sigmoid"}, "activations"),
                                        ({"profile": "smoke", "channels": 3}, "channels")])

@@ -156,7 +156,7 @@ def test_run_adversarial_is_cached_with_its_search_path(dirs, monkeypatch):
     model = _model(dtype="float32")
     job = SimpleNamespace(key="fake", label="C=6 t=1", train=SimpleNamespace(t=1))
     fake = SimpleNamespace(job=job, weights_hash="0123", model=lambda: model)
-    monkeypatch.setattr(adv, "stability_models", lambda profile, symmetric: {"C32_t32": fake})
+    monkeypatch.setattr(adv, "stability_models", lambda profile, symmetric, names: {"C32_t32": fake})
     P, _ = registry.resolve("adversarial_stability", {"profile": "smoke", "horizon": 2, "snapshots": [0, 4],
                                                        "iterations": 4, "eval_masks": 1})
     r, tr = adv.run_adversarial(P, progress=False)

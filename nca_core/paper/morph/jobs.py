@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Iterable, TypeVar
+from typing import Iterable, Sequence, TypeVar
 
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.runs.cache import Job, Trained, emoji_spec, sweep
@@ -132,11 +132,21 @@ def train_all(jobs: dict[K, Job], retrain: bool = False, progress: bool = True,
 
 
 def stability_models(profile: str = "quick", retrain: bool = False, progress: bool = True,
-                     **overrides) -> dict[str, Trained]:
+                     names: Sequence[str] | None = None, **overrides) -> dict[str, Trained]:
     """Load (or train) the stability chapters' models by name: ``"C32_t32"``, ``"C16_t64"``,
     ``"C32_t32_sym"`` (see :func:`stability_jobs`), with the ``channels_sampling`` notebook's
-    parameters at ``profile`` plus ``overrides``. At the quick profile they are shipped."""
+    parameters at ``profile`` plus ``overrides``. At the quick profile they are shipped.
+
+    ``names`` limits the result to those models, so a chapter that needs one model neither
+    trains nor waits for the others (all of them when ``None``)."""
     from nca_core.paper import registry
 
     P, _ = registry.resolve("channels_sampling", {"profile": profile, **overrides})
-    return train_all(stability_jobs(P), retrain=retrain, progress=progress, desc="stability models")
+    jobs = stability_jobs(P)
+    if names is not None:
+        unknown = [n for n in names if n not in jobs]
+        if unknown:
+            raise ValueError(f"names: {unknown} is not a stability model at profile {profile!r}; "
+                             f"expected some of {sorted(jobs)}")
+        jobs = {n: jobs[n] for n in names}
+    return train_all(jobs, retrain=retrain, progress=progress, desc="stability models")

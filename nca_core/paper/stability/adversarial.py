@@ -289,7 +289,7 @@ def search_path(runner: Rollouts, x0: np.ndarray, rooster: np.ndarray, path: np.
 
 def run_adversarial(P: SimpleNamespace, name: str = MODEL, progress: bool = True) -> tuple[Adversarial, Trained]:
     """Optimise (or load) the adversarial initial states of the ``adversarial_stability`` parameters."""
-    tr = stability_models(P.profile, symmetric=False)[name]
+    tr = stability_models(P.profile, symmetric=False, names=[name])[name]
     model = tr.model()
     y = targets()
     x0, rooster = y[0], y[-1]

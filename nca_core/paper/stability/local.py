@@ -313,7 +313,7 @@ class LocalResults:
 
 def run_local(P: SimpleNamespace, names: Sequence[str] = MODELS) -> LocalResults:
     """Load the Fig 10 models and compute (or load) their perturbation maps."""
-    trained = stability_models(P.profile, symmetric=False)
+    trained = stability_models(P.profile, symmetric=False, names=list(names))
     x0 = targets()[0]
     maps = {name: local_map(name, trained[name], x0, P) for name in names}
     return LocalResults(maps=maps, trained={n: trained[n] for n in names}, x0=x0, params=P)

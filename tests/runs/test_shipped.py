@@ -43,3 +43,17 @@ def test_shipped_model_rolls_out_as_recorded(name):
     assert float(np.mean(last)) == pytest.approx(want["mean"], rel=1e-6, abs=1e-7)
     np.testing.assert_allclose(last[0, 12, 12, :4], want["first"], rtol=1e-5, atol=1e-6)
     assert json.loads((ROOT / "weights" / name / "result.json").read_text())["best_loss"] == want["best_loss"]
+
+
+@pytest.mark.parametrize("profile", ["quick", "long"])
+def test_every_model_the_book_needs_at_a_shipped_tier_is_in_weights(profile):
+    """``make book`` on a fresh clone (profile ``best``) trains nothing: every model each notebook
+    needs at the quick and long tiers is a folder of ``weights/`` whose files match their hashes."""
+    from nca_core.paper import registry
+
+    needed = {j.key: f"{name}: {j.label}" for name in registry.NOTEBOOKS for j in registry.jobs(name, profile)}
+    assert needed, "no notebook trains a model"
+    absent = sorted(f"{what} ({key})" for key, what in needed.items() if key not in FOLDERS)
+    assert not absent, f"{profile}: not shipped: {absent}"
+    damaged = [key for key in needed if cache._load_model_folder(ROOT / "weights" / key) is None]
+    assert not damaged, f"{profile}: damaged folders: {damaged}"

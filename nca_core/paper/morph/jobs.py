@@ -135,7 +135,8 @@ def stability_models(profile: str = "quick", retrain: bool = False, progress: bo
                      names: Sequence[str] | None = None, **overrides) -> dict[str, Trained]:
     """Load (or train) the stability chapters' models by name: ``"C32_t32"``, ``"C16_t64"``,
     ``"C32_t32_sym"`` (see :func:`stability_jobs`), with the ``channels_sampling`` notebook's
-    parameters at ``profile`` plus ``overrides``. At the quick profile they are shipped.
+    parameters at ``profile`` plus ``overrides``. At the quick and long profiles they are
+    shipped.
 
     ``names`` limits the result to those models, so a chapter that needs one model neither
     trains nor waits for the others (all of them when ``None``)."""

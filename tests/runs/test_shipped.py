@@ -57,3 +57,33 @@ def test_every_model_the_book_needs_at_a_shipped_tier_is_in_weights(profile):
     assert not absent, f"{profile}: not shipped: {absent}"
     damaged = [key for key in needed if cache._load_model_folder(ROOT / "weights" / key) is None]
     assert not damaged, f"{profile}: damaged folders: {damaged}"
+
+
+def _readme_rows() -> dict[str, list[str]]:
+    import re
+
+    rows: dict[str, list[str]] = {}
+    for line in (ROOT / "weights" / "README.md").read_text().splitlines():
+        m = re.match(r"\| `([0-9a-f]{16})` \|", line)
+        if m:
+            rows.setdefault(m.group(1), []).append(line)
+    return rows
+
+
+def test_weights_readme_states_each_models_best_loss_and_epoch_as_recorded():
+    """Every shipped folder has a row in ``weights/README.md``; the best loss it states is the one
+    in ``result.json`` and the epoch, where stated, counts from 1 (``best_epoch + 1``)."""
+    import re
+
+    rows = _readme_rows()
+    assert set(FOLDERS) <= set(rows), f"no README row: {sorted(set(FOLDERS) - set(rows))}"
+    for key, lines in rows.items():
+        res = json.loads((ROOT / "weights" / key / "result.json").read_text())
+        for line in lines:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            loss_cell = next(c for c in cells[2:] if re.match(r"^[\d.]+( \(|$)", c))
+            loss = loss_cell.split()[0]
+            assert float(loss) == pytest.approx(res["best_loss"], abs=0.6 * 10 ** -len(loss.split(".")[1])), (key, loss)
+            epoch = re.match(r"^[\d.]+ \((?:epoch )?(\d+)", loss_cell)
+            if epoch:
+                assert int(epoch.group(1)) == res["best_epoch"] + 1, (key, loss_cell)

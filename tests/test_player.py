@@ -123,7 +123,8 @@ def page(exported, chrome):
 
 
 def model_jobs() -> dict:
-    return {k: job for k, (_, job) in player.player_jobs("quick").items()}
+    """The job of each exported model (from the longest-trained tier that has it)."""
+    return {k: job for k, (_, job, _, _) in player.chosen_models().items()}
 
 
 def js_rollout(page, model_id, x0, masks, precision, steps=STEPS):
@@ -304,6 +305,19 @@ def test_page_loads_every_model_without_console_errors(explore):
     loaded = requests(explore)
     assert any(u.endswith("models/morph_C32_t32.js") for u in loaded), loaded
     assert all(u.startswith(("file:", "data:")) for u in loaded), [u for u in loaded if not u.startswith("file:")]
+
+
+def test_info_line_names_the_tier_schedule_and_best_epoch_of_the_model(explore):
+    chosen = player.chosen_models()
+    for model_id in ("morph_C16_t32", "gray_scott_t32"):
+        select(explore, model_id)
+        info = explore.find_element("css selector", ".nca-info").text
+        _, job, profile, tr = chosen[model_id]
+        assert f"Trained {len(tr.result.loss)} epochs (the {profile} profile)" in info, info
+        assert f"best epoch {tr.result.best_epoch + 1}," in info and job.key in info, info
+        if job.train.lr_schedule != "constant":
+            rate = re.search(rf"a {job.train.lr_schedule} learning rate from ([0-9.e-]+) to ([0-9.e-]+),", info)
+            assert rate and tuple(map(float, rate.groups())) == (job.train.lr, job.train.lr_min), info
 
 
 def test_initial_conditions_are_the_librarys(explore):

@@ -567,9 +567,11 @@
     var parts = [m.label + ".", "C = " + m.channels + " (" + m.observable + " observable), stencils " + m.kernels.join(", ") +
       ", " + m.activation + ", " + m.boundary + " boundary, fire rate " + m.fire_rate + "."];
     if (tr.epochs_run !== undefined) {
-      parts.push("Trained " + tr.epochs_run + " epochs at learning rate " + tr.lr + ", t = " + tr.t +
-        "; best epoch " + tr.best_epoch + ", loss " + Number(tr.best_loss).toPrecision(4) + " (" + tr.source +
-        " model " + tr.key + ").");
+      var rate = tr.lr_schedule && tr.lr_schedule !== "constant" ?
+        "a " + tr.lr_schedule + " learning rate from " + tr.lr + " to " + tr.lr_min : "learning rate " + tr.lr;
+      parts.push("Trained " + tr.epochs_run + " epochs" + (tr.profile ? " (the " + tr.profile + " profile)" : "") +
+        " at " + rate + ", t = " + tr.t + "; best epoch " + (tr.best_epoch + 1) + ", loss " +
+        Number(tr.best_loss).toPrecision(4) + " (" + tr.source + " model " + tr.key + ").");
     }
     this.infoEl.textContent = parts.join(" ");
     this.icLabel.style.display = m.task === "gray_scott" ? "" : "none";

@@ -159,12 +159,13 @@ def _shipped_folders() -> Iterable[Any]:
             yield meta.get("label", folder.name), tr
 
 
-def catalogue(profiles: Iterable[str] = ("quick", "long"), train: Iterable[str] = (),
+def catalogue(profiles: Iterable[str] = player.TIERS, train: Iterable[str] = (),
               shipped: bool = True) -> tuple[list[ModelEntry], list[str]]:
     """The explorer's models, found in the cache or the shipped weights, and those not found.
 
     Args:
-        profiles: the registry profiles whose models are listed (the first gives the player's models).
+        profiles: the registry profiles whose models are listed; each of the player's models comes
+            first, from the first of them that has it (:func:`nca_core.paper.player.chosen_models`).
         train: the player's models (by name) to train if not found (at ``smoke`` this takes seconds).
         shipped: also list shipped model folders no registry job at these profiles names.
 
@@ -178,8 +179,9 @@ def catalogue(profiles: Iterable[str] = ("quick", "long"), train: Iterable[str] 
     missing: list[str] = []
     seen: set[str] = set()
     train = set(train)
-    for model_id, (label, job) in player.player_jobs(profiles[0]).items():
-        tr = train_or_load(job, progress=False) if model_id in train else lookup(job)
+    for model_id, (label, job, _, tr) in player.chosen_models(tuple(profiles)).items():
+        if tr is None and model_id in train:
+            tr = train_or_load(job, progress=False)
         if tr is None:
             missing.append(label)
         else:
@@ -210,26 +212,20 @@ def catalogue(profiles: Iterable[str] = ("quick", "long"), train: Iterable[str] 
 PLAYER_IDS = registry.PLAYER_MODELS
 
 
-def player_model(model_id: str, profile: str = "quick", train_missing: bool = False) -> tuple[str, Any]:
-    """``(label, Trained)`` of one of the player's models at ``profile`` (``Trained`` None if not found)."""
+def figure_model(model_id: str, profiles: Sequence[str], train_missing: bool = False) -> tuple[str, Any, str]:
+    """``(label, Trained, profile)`` of the player's model ``model_id`` at the first of ``profiles``
+    where it is cached or shipped (e.g. ``["long", "quick"]``: the longer-trained tier where it
+    exists); the last profile's model is trained if ``train_missing`` (``Trained`` None if not found
+    and not trained)."""
     from nca_core import validate
-    from nca_core.runs.cache import lookup, train_or_load
+    from nca_core.runs.cache import train_or_load
 
-    jobs = player.player_jobs(profile)
-    validate.choice("model", model_id, tuple(jobs))
-    label, job = jobs[model_id]
-    return label, (train_or_load(job, progress=False) if train_missing else lookup(job))
-
-
-def figure_model(model_id: str, profiles: Sequence[str], train_missing: bool = False) -> tuple[str, Any]:
-    """``(label, Trained)`` of the player's model ``model_id`` at the first of ``profiles`` where it is
-    cached or shipped (e.g. ``["long", "quick"]``: the longer-trained tier where it exists); the last
-    profile's model is trained if ``train_missing``."""
-    for profile in profiles[:-1]:
-        label, tr = player_model(model_id, profile)
-        if tr is not None:
-            return label, tr
-    return player_model(model_id, profiles[-1], train_missing)
+    chosen = player.chosen_models(tuple(profiles))
+    validate.choice("model", model_id, tuple(chosen))
+    label, job, profile, tr = chosen[model_id]
+    if tr is None and train_missing:
+        tr = train_or_load(job, progress=False)
+    return label, tr, profile
 
 
 def scripted(model: ExplorerModel, steps: Iterable[int], edit_step: int, edit: dict[str, Any], seed: int = 0,

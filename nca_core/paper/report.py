@@ -52,7 +52,7 @@ def training(models: Iterable[Any]) -> str:
 
 
 def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (),
-               data: dict[str, Any] | None = None) -> str:
+               data: dict[str, Any] | None = None, tiers: Iterable[str] = ()) -> str:
     """One line saying how a figure was made.
 
     Args:
@@ -60,8 +60,14 @@ def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (
         changed: parameters that differ from the profile's defaults.
         weights: :class:`~nca_core.runs.cache.Trained` models used (their source and hash).
         data: the data specification (:mod:`nca_core.runs.cache`); its fingerprint is shown.
+        tiers: the profiles the models were taken from, where a notebook takes them from another
+            tier than its own (the explorer: the longest-trained tier that has each model).
     """
+    tiers = list(dict.fromkeys(tiers))
     parts = [f"profile **{profile}**"]
+    if tiers and tiers != [profile]:
+        names = " and ".join(f"**{t}**" for t in tiers)
+        parts[0] += f" (models from the {names} tier{'s' if len(tiers) > 1 else ''})"
     parts.append("parameters as the profile" if not changed else
                  "changed: " + ", ".join(f"`{k}={v}`" for k, v in changed.items()))
     parts.append(f"nca_core {__version__}")

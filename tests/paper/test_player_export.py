@@ -38,10 +38,33 @@ def test_the_players_models_are_the_registrys_quick_jobs():
     assert sorted(chosen[f"gray_scott_t{t}"][1].train.t for t in (4, 16, 32)) == [4, 16, 32]
 
 
+def test_each_model_comes_from_the_longest_trained_tier_that_has_it(tmp_path, monkeypatch):
+    from nca_core.runs import cache
+
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))  # an empty cache: only weights/ counts
+
+    long_jobs, quick_jobs = player.player_jobs("long"), player.player_jobs("quick")
+    assert list(long_jobs) == list(quick_jobs)  # the ids are the same at both tiers
+    assert all(long_jobs[m][1].key != quick_jobs[m][1].key for m in long_jobs)
+    chosen = player.chosen_models()
+    assert {m: (c[2], c[1].key) for m, c in chosen.items()} == {m: ("long", j.key) for m, (_, j) in long_jobs.items()}
+    # a tier that lacks a model hands it to the next one
+    real = cache.lookup
+    without = long_jobs["morph_C32_t32"][1].key
+    monkeypatch.setattr(cache, "lookup", lambda job, *a, **k: None if job.key == without else real(job, *a, **k))
+    chosen = player.chosen_models()
+    assert chosen["morph_C32_t32"][1:3] == (quick_jobs["morph_C32_t32"][1], "quick")
+    assert chosen["morph_C16_t32"][2] == "long"
+    assert player.chosen_models(("quick",))["morph_C16_t32"][1].key == quick_jobs["morph_C16_t32"][1].key
+    with pytest.raises(ValueError, match="profiles"):
+        player.chosen_models(())
+
+
 def test_exported_records_hold_the_shipped_weights_and_settings(folder):
     index = web.read_data_file(folder / "index.js")
-    for model_id, (label, job) in player.player_jobs("quick").items():
+    for model_id, (label, job, profile, _) in player.chosen_models().items():
         rec = web.read_data_file(folder / f"{model_id}.js")
+        assert rec["training"]["profile"] == profile == "long"
         tr = lookup(job)
         params, config = reference.load(tr.path)
         for name in ("w_hidden", "w_out", "b_out"):

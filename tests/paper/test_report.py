@@ -27,6 +27,16 @@ def test_provenance_names_profile_epochs_schedule_and_best_epoch():
     assert "`epochs=2000`" in report.provenance("quick", {"epochs": 2000}, [cut])
 
 
+def test_provenance_names_the_tiers_models_came_from_when_not_the_notebooks_own():
+    m = _model(600, 592, epochs=600, lr=5e-3, lr_schedule="cosine", lr_min=1e-5)
+    line = report.provenance("quick", {}, [m, m], tiers=["long", "long"])
+    assert "profile **quick** (models from the **long** tier) ·" in line
+    assert "profile **quick** (models from the **long** and **quick** tiers) ·" in report.provenance(
+        "quick", {}, [m, m], tiers=["long", "quick"])
+    assert report.provenance("long", {}, [m], tiers=["long"]).startswith("*Provenance:* profile **long** ·")
+    assert report.provenance("quick", {}, [m]).startswith("*Provenance:* profile **quick** ·")
+
+
 def test_claims_table_shows_each_verdict():
     text = report.claims_markdown([report.Claim("a", "x", True), report.Claim("b", "y", False),
                                    report.Claim("c", "z", None)])

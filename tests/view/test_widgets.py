@@ -273,9 +273,11 @@ def test_widget_errors_are_shown_and_raised(app):
 
 def test_still_figures_take_the_longest_trained_tier_that_is_shipped(dirs, monkeypatch):
     monkeypatch.delenv("NCA_WEIGHTS_DIR")  # the repository's shipped weights; an empty results cache
-    label, tr = explorer.figure_model("gray_scott_t32", ["long", "quick"])
-    assert "t=32" in label and tr.source == "shipped" and tr.result.train_config.epochs == 2000
-    _, quick = explorer.figure_model("gray_scott_t32", ["quick"])
-    assert quick.result.train_config.epochs == 300
-    _, none = explorer.figure_model("gray_scott_t4", ["paper"])  # not shipped at paper, not trained
-    assert none is None
+    label, tr, tier = explorer.figure_model("gray_scott_t32", ["long", "quick"])
+    assert "t=32" in label and tr.source == "shipped" and tr.result.train_config.epochs == 2000 and tier == "long"
+    _, quick, tier = explorer.figure_model("gray_scott_t32", ["quick"])
+    assert quick.result.train_config.epochs == 300 and tier == "quick"
+    _, none, tier = explorer.figure_model("gray_scott_t4", ["paper"])  # not shipped at paper, not trained
+    assert none is None and tier == "paper"
+    with pytest.raises(ValueError, match="model='gray_scott_t7'"):
+        explorer.figure_model("gray_scott_t7", ["long", "quick"])

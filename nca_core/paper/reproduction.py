@@ -105,16 +105,21 @@ def figure(report: Report):
 
     parts = list(report.parts) or ["(no claims recorded)"]
     counts = [tally(report.parts.get(p, [])) for p in parts]
-    fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * len(parts)))
+    fig, ax = plt.subplots(figsize=(7.5, 1.0 + 0.55 * len(parts)))
     left = [0] * len(parts)
     for key, colour in (("reproduced", "#2ca02c"), ("not reproduced", "#d62728"), ("not tested", "#bbbbbb")):
         vals = [c[key] for c in counts]
         ax.barh(parts, vals, left=left, color=colour, label=key)
+        for y, (x0, v) in enumerate(zip(left, vals)):
+            if v:  # the count in the middle of its segment
+                ax.text(x0 + v / 2, y, str(v), ha="center", va="center", fontsize=9, color="white")
         left = [a + b for a, b in zip(left, vals)]
     ax.invert_yaxis()
     ax.set_xlabel("claims")
-    ax.legend(fontsize=8, ncol=3, loc="lower right")
-    ax.set_title("The paper's claims checked by this build", fontsize=10, loc="left")
+    # above the bars, beside the title: a full bar leaves no room inside the axes
+    ax.legend(fontsize=8, ncol=3, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False,
+              borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)
+    ax.set_title("The paper's claims checked by this build", fontsize=10, loc="left", pad=18)
     fig.tight_layout()
     save_figure(fig, "report_summary")
     return fig

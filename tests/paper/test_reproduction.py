@@ -48,6 +48,25 @@ def test_recorded_claims_are_gathered_in_book_order_and_counted(claims_dir, tmp_
     assert data["totals"]["total"] == 5 and len(data["records"]) == 3
 
 
+def test_summary_figure_shows_each_count_and_keeps_the_legend_off_the_bars(claims_dir, tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path / "figures"))
+    report.claims_table([Claim(f"a{i}", "", True) for i in range(10)], "gray_scott_data", "Fig 3", "quick")
+    report.claims_table([Claim("b1", "", True), Claim("b2", "", False), Claim("b3", "", None)],
+                        "kernels_activations", "Fig 8", "long")
+    fig = reproduction.figure(reproduction.gather())
+    ax = fig.axes[0]
+    widths = sorted(round(p.get_width()) for p in ax.patches if p.get_width() > 0)
+    assert widths == [1, 1, 1, 10]  # a full bar: 10 reproduced
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "1", "10"]
+    fig.canvas.draw()
+    legend, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y0 >= frame.y1 - 1  # above the axes, so no bar can hide under it
+    assert (tmp_path / "figures" / "report_summary.png").is_file()
+
+
 def test_no_records_says_so(claims_dir):
     assert "No claims recorded" in reproduction.markdown(reproduction.gather())
 

@@ -41,6 +41,8 @@ def snapshot_grid(rows: Sequence[Sequence[np.ndarray | None]], row_labels: Seque
     nr, nc = len(rows), max(len(r) for r in rows)
     fig, axes = plt.subplots(nr, nc, figsize=(size * nc + (0.6 if colorbar else 0), size * nr), squeeze=False)
     im = None
+    shapes = [img.shape for row in rows for img in row if img is not None]
+    aspect = shapes[0][0] / shapes[0][1] if shapes else 1.0  # of an empty panel: that of the images
     for i, row in enumerate(rows):
         for j in range(nc):
             ax = axes[i][j]
@@ -51,6 +53,7 @@ def snapshot_grid(rows: Sequence[Sequence[np.ndarray | None]], row_labels: Seque
                 ax.text(0.5, 0.5, "diverged" if j < len(row) else "", ha="center", va="center",
                         transform=ax.transAxes, color="crimson")
                 ax.set_facecolor("#f3f3f3")
+                ax.set_box_aspect(aspect)
             elif img.ndim == 3:
                 ax.imshow(np.clip(img, 0, 1), interpolation="nearest")
             else:

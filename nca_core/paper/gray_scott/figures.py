@@ -138,6 +138,7 @@ def _nca_panel(a, c: Comparison, n: int, title: str) -> None:
     if snap is None:
         a.text(0.5, 0.5, f"diverged\nn={c.diverged_at}", ha="center", va="center", color="crimson",
                transform=a.transAxes)
+        a.set_box_aspect(1)  # the square of the other (square-lattice) panels
     else:
         a.imshow(snap[..., 1], cmap="magma", vmin=0, vmax=1)
     a.set_title(title, fontsize=9, loc="left")

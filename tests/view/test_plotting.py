@@ -49,3 +49,24 @@ def test_a_diverged_gray_scott_panel_is_as_square_as_a_state_panel():
     assert a == b, (a, b)
     assert "diverged\nn=3" in [t.get_text() for t in fig.axes[1].texts]
     plt.close(fig)
+
+
+def test_fig6_names_a_diverged_noise_level_in_the_legend_and_keeps_its_panel_in_line(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from nca_core.paper.gray_scott.figures import fig6
+    from nca_core.paper.gray_scott.measure import Comparison, NoiseResults
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    state = np.random.default_rng(0).random((64, 64, 2))
+    test = {(0.0, 0): Comparison(np.full(5, 2.0), None, {4: (state, state)}),
+            (0.3, 0): Comparison(np.full(5, 3.0), None, {4: (state, state)}),
+            (0.8, 0): Comparison(np.full(5, np.nan), 3, {4: (None, state)})}
+    fig = fig6(NoiseResults([0.0, 0.3, 0.8], [0], {}, test, state), show=[0.0, 0.3, 0.8])
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "diverged (no test loss)" in labels
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left").startswith(("C  NCA", "NCA"))]
+    assert len(panels) == 3 and len({_box(ax) for ax in panels}) == 1, [_box(ax) for ax in panels]
+    assert (tmp_path / "fig6_noise.png").is_file()
+    plt.close(fig)

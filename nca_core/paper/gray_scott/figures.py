@@ -99,9 +99,9 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     ux, m, s = moving_average(np.array(xs), np.array(ys), window * len(r.seeds))
     ax.plot(ux, m, "-", color="C1", label=f"moving average ({window} ξ values)")
     ax.fill_between(ux, m - s, m + s, color="C1", alpha=0.2)
-    for x, y in zip(xs, ys):
-        if not np.isfinite(y):
-            ax.axvline(x, color="crimson", ls=":", lw=1)
+    blown = sorted({x for x, y in zip(xs, ys) if not np.isfinite(y)})
+    for k, x in enumerate(blown):
+        ax.axvline(x, color="crimson", ls=":", lw=1, label="diverged (no test loss)" if k == 0 else None)
     ax.set_xlabel("noise ξ")
     ax.set_ylabel("test loss")
     ax.legend(fontsize=8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ def local_figure(R: LocalResults):
     maps = list(R.maps.values())
     ncol = 2 + max(len(m.example_index) for m in maps)
     fig = plt.figure(figsize=(2.0 * ncol + 1.2, 2.35 * len(maps)))
-    gs = fig.add_gridspec(len(maps), ncol, width_ratios=[1.45] + [1.0] * (ncol - 1), wspace=0.15, hspace=0.3)
+    gs = fig.add_gridspec(len(maps), ncol, width_ratios=[1.6] + [1.0] * (ncol - 1), wspace=0.3, hspace=0.3)
     alpha = R.x0[..., 3]
     vmax = max(float(m.mean_counts.max()) for m in maps) or 1.0
     for i, m in enumerate(maps):
@@ -53,7 +54,8 @@ def local_figure(R: LocalResults):
             ax.text(loc[j, 1], loc[j, 0], "abcdefgh"[k], color="cyan", fontsize=8, ha="center", va="center",
                     fontweight="bold")
         _bare(ax)
-        ax.set_ylabel(f"{'AB'[i] if i < 2 else i}: {m.label}\nn = 3t = {m.steps}", fontsize=8)
+        label = textwrap.fill(f"{'AB'[i] if i < 2 else i}: {m.label}", 24)  # within its row
+        ax.set_ylabel(f"{label}\nn = 3t = {m.steps}", fontsize=8)
         if i == 0:
             ax.set_title("changed pixels (> %g)" % R.params.threshold, fontsize=9)
         cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02, ticks=_sqrt_ticks(vmax))

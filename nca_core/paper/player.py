@@ -30,13 +30,13 @@ import numpy as np
 
 from nca_core.core.kernels import kernel_names, kernel_stack
 from nca_core.data import gray_scott as gs_data
-from nca_core.paper import registry
+from nca_core.paper import registry, status
 from nca_core.view import web
 
 GRAY_SCOTT_NOTEBOOK = "time_sampling"
 MORPH_NOTEBOOK = "channels_sampling"
-#: the profiles the player takes its models from, longest-trained first
-TIERS = ("long", "quick")
+#: the profiles the player takes its models from, longest-trained first (those of ``--profile best``)
+TIERS = status.TIERS
 #: where ``nca-book build`` writes the files, relative to the repository (Sphinx copies ``book/_static``)
 FOLDER = Path("book") / "_static" / "models"
 

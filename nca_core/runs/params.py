@@ -6,6 +6,8 @@ calls :func:`resolve` (through :func:`nca_core.paper.registry.resolve`, which ho
 notebook's declarations), which
 
 * rejects any injected name the notebook does not declare (a misspelt ``-p chanels 32``),
+  while ignoring the names the notebook's own later cells assign (:func:`own_names`), which a
+  second *Run All* in the same kernel finds in ``globals()`` from the first,
 * fills every parameter left at ``None`` from the profile (``smoke``, ``quick``, ``paper``),
 * validates each value and raises ``ValueError`` naming the parameter, the value and what
   is accepted,
@@ -16,8 +18,12 @@ provenance line under each figure).
 
 from __future__ import annotations
 
+import ast
+import json
+import os
 import types
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import yaml
@@ -139,11 +145,12 @@ def resolve(notebook: str, declared: dict[str, Param], namespace: dict[str, Any]
     profile = namespace.get("profile")
     validate.choice("profile", profile, PROFILES)
     known = set(declared) | {"profile"}
-    unknown = sorted(
+    candidates = [
         k for k, v in namespace.items()
         if not k.startswith("_") and k not in known and k not in _IPYTHON_NAMES
         and not isinstance(v, types.ModuleType) and not callable(v)  # imports, not parameters
-    )
+    ]
+    unknown = sorted(set(candidates) - _later_names(notebook, namespace))
     if unknown:
         raise ValueError(
             f"unknown parameter(s) {', '.join(map(repr, unknown))} for notebook {notebook!r}; "
@@ -172,3 +179,98 @@ def table(declared: dict[str, Param]) -> str:
 
 
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+# ------------------------------------------------------------------ a second Run All in the same kernel
+#: where the notebooks' sources are, in a checkout (``$NCA_NOTEBOOK_DIR`` overrides)
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+#: set by :func:`resolve` in a namespace without a findable source: the names present at the first resolution
+_SNAPSHOT = "_nca_params_snapshot"
+
+
+def assigned_names(code: str) -> set[str]:
+    """The names a piece of Python code binds: assignment, ``for``, ``with … as``, ``except … as``, ``:=``,
+    ``import``, ``def`` and ``class`` targets (IPython magics and shell lines are skipped)."""
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            out.add(node.name)
+    return out
+
+
+def _calls_resolve(code: str) -> bool:
+    try:
+        tree = ast.parse("\n".join(ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))))
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) == "resolve"
+                                            or getattr(n.func, "id", None) == "resolve") for n in ast.walk(tree))
+
+
+def own_names(path: str | Path) -> set[str]:
+    """The names a notebook's own code assigns from the cell that resolves its parameters on.
+
+    A notebook file's code cells are read from the one that calls ``resolve(…)`` (after the
+    ``parameters`` cell) to the end: on a second *Run All* in the same kernel these names are in
+    ``globals()`` from the first run, and are not parameters. Cells before it (the ``parameters``
+    cell, papermill's ``injected-parameters`` cell, anything a reader adds above the call) are not
+    read: what they set is checked as a parameter.
+    """
+    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    out: set[str] = set()
+    started = False
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        code = cell.get("source", "")
+        code = "".join(code) if isinstance(code, list) else code
+        tags = cell.get("metadata", {}).get("tags", [])
+        if not started and ("parameters" in tags or "injected-parameters" in tags or not _calls_resolve(code)):
+            continue
+        started = True
+        out |= assigned_names(code)
+    return out
+
+
+def source_notebooks(notebook: str) -> list[Path]:
+    """The source files of notebook ``notebook`` this process can read: ``<notebook dir>/<notebook>.ipynb``
+    (``$NCA_NOTEBOOK_DIR``, else the checkout's ``notebooks/``) and the notebook a Jupyter server runs this
+    kernel for (``$JPY_SESSION_NAME``: a copy the reader opened, with cells of their own)."""
+    folder = Path(os.environ.get("NCA_NOTEBOOK_DIR") or NOTEBOOK_DIR)
+    paths = [folder / f"{notebook}.ipynb", Path(os.environ.get("JPY_SESSION_NAME") or "")]
+    return [p for p in paths if p.suffix == ".ipynb" and p.is_file()]
+
+
+def _later_names(notebook: str, namespace: dict[str, Any]) -> set[str]:
+    """The names in ``namespace`` that the notebook's own code after the parameters sets (not parameters).
+
+    From the notebook's source (:func:`own_names` of :func:`source_notebooks`). Where no source can be read
+    (a notebook opened outside the checkout, e.g. on Colab), from the namespace itself: the names that
+    appeared after this notebook's first resolution in it (which cannot tell a name typed into the
+    parameters cell between two runs from the notebook's own, so the source is preferred).
+    """
+    names: set[str] = set()
+    found = False
+    for path in source_notebooks(notebook):
+        try:
+            names |= own_names(path)
+            found = True
+        except (OSError, ValueError):  # unreadable or not a notebook: the fallback below
+            continue
+    snapshot = namespace.get(_SNAPSHOT)
+    if not found:
+        if isinstance(snapshot, tuple) and snapshot[0] == notebook:
+            names |= set(namespace) - set(snapshot[1])
+        elif "__name__" in namespace:  # a real module namespace (globals()), not a dict made by a caller
+            namespace[_SNAPSHOT] = (notebook, frozenset(namespace))
+    return names

@@ -3,9 +3,9 @@
 For the morph model of the book's quick tier (C = 16, t = 32, ``ID_DIFF_LAP``, relu), each recipe
 is trained through the results cache (resumable; a second run only evaluates) with the weights
 kept every ``--every`` epochs. Each kept model is rolled out from the clean alien
-(``nca_core.paper.morph.measure.evaluate``, averaged over ``--samples`` mask realisations): the
+(``nca_core.chapters.morph.measure.evaluate``, averaged over ``--samples`` mask realisations): the
 rooster distance at 3t and at 8t; and the cheap one-transition error from the true frames
-relative to "no change" (``nca_core.paper.morph.quality``). The shipped ``quick`` model is the
+relative to "no change" (``nca_core.chapters.morph.quality``). The shipped ``quick`` model is the
 baseline, evaluated in the same run: the target is a rooster distance at 3t ≤ 2/3 of its. The
 loss-flatness criterion of the shipped tier (the last 10% of the epochs lower the best loss by
 < 5%) is reported for every kept model, over the epochs up to it.
@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import _quality_common as common  # noqa: E402
 
-from nca_core.paper.morph import jobs, measure, quality  # noqa: E402
+from nca_core.chapters.morph import jobs, measure, quality  # noqa: E402
 from nca_core.runs import cache  # noqa: E402
 
 MODEL = dict(channels=16, t=32, kernel_set="ID_DIFF_LAP", activation="relu")

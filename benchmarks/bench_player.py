@@ -123,7 +123,7 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from nca_core.paper import player
+    from nca_core.book import player
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -88,7 +88,7 @@ def main() -> None:
     if any(w < 1 for w in args.workers):
         ap.error(f"--workers={args.workers} is not accepted; accepted: integers >= 1")
 
-    from nca_core.paper.gray_scott.jobs import job
+    from nca_core.chapters.gray_scott.jobs import job
 
     jobs = [job(t=args.t, seed=s, epochs=args.epochs) for s in range(args.models)]
     report = {"benchmark": "sweep", "what": f"{args.models} Gray-Scott models (paper config, t={args.t}, "

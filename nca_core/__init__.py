@@ -7,10 +7,12 @@ PLOS Computational Biology 20(4): e1011589 (2024).
 Layers (each imports only the ones after it; ``tests/test_layers.py`` checks this):
 
 * :mod:`nca_core.cli` — the ``nca-book`` command;
-* :mod:`nca_core.paper` — the paper's chapters (jobs, measures, claims, figures) and the
-  notebook registry;
-* :mod:`nca_core.runs` — the results cache (train or load by configuration hash) and
-  notebook parameters;
+* :mod:`nca_core.book` — the book's machinery: the registry that collects the chapters' notebooks,
+  the reproduction report, model status, the in-browser player's and the explorer's models;
+* :mod:`nca_core.chapters` — the paper's chapters, one package each with the same modules
+  (notebooks, jobs, measure, claims, figures);
+* :mod:`nca_core.runs` — what a model is (jobs), the results cache (train or load by configuration
+  hash), the one way to train a list of models, notebook parameters and declarations;
 * :mod:`nca_core.core` — the TensorFlow engine: NCA, trainer, configs, checkpoints, and the
   NumPy reference step; it knows nothing of the paper;
 * :mod:`nca_core.data` — NumPy data: the Gray-Scott solver and ICs, the morph images, noise;

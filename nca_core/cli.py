@@ -20,7 +20,7 @@ Dask scheduler, e.g. of a SLURM cluster, see :mod:`nca_core.runs.sweep`); ``stat
 model the notebooks need at a profile and where it is (shipped, cached, training, part-trained,
 missing; ``--check``: exit status 1 unless all are ready; ``run`` prints the missing ones before it
 starts, since it trains them); ``toc`` writes ``_toc.yml`` from the notebook
-registry (:mod:`nca_core.paper.registry`, the one place a notebook is declared; ``build``
+registry (:mod:`nca_core.book.registry`, the one place a notebook is declared; ``build``
 does it too); ``player`` writes the model files of the in-browser player of the page "Explore the
 models" into ``book/_static/models/`` from the cached or shipped models, training nothing
 (``build`` does it too).
@@ -40,10 +40,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from nca_core.paper import registry
-from nca_core.runs.params import PROFILES
+from nca_core.book import registry
+from nca_core.runs.job import distinct
+from nca_core.runs.params import PROFILES, parsed
 
 #: ``run --profile best``: per notebook, the longest-trained profile it can run without training
 BEST = "best"
@@ -65,14 +64,6 @@ def repo_root() -> Path:
 
 def executed_dir(root: Path) -> Path:
     return root / "book" / "_executed"
-
-
-def parse_value(text: str) -> Any:
-    """A ``-p NAME VALUE`` value: YAML, so ``32`` is an int, ``[4, 32]`` a list, ``true`` a bool."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
 
 
 def check_parameters(notebook: str, profile: str, overrides: dict[str, Any]) -> None:
@@ -98,16 +89,16 @@ def check_overrides(names: list[str], overrides: dict[str, Any]) -> None:
 
 
 def _status_module():
-    """:mod:`nca_core.paper.status`, imported with TensorFlow's start-up lines silenced."""
+    """:mod:`nca_core.book.status`, imported with TensorFlow's start-up lines silenced."""
     with _stderr_to(Path(os.devnull)):
-        from nca_core.paper import status
+        from nca_core.book import status
     return status
 
 
 def show_status(names: list[str], profile: str, overrides: dict[str, Any], check: bool) -> int:
     """Print where each model of ``names`` at ``profile`` is; with ``check``, 1 unless all are ready."""
     for name in names:
-        check_parameters(name, profile, {k: v for k, v in overrides.items() if k in registry.declared(name)})
+        check_parameters(name, profile, registry.overrides_for(name, overrides))
     status = _status_module()
     rows = status.model_status(names, profile, overrides)
     print(f"profile {profile}:")
@@ -132,7 +123,7 @@ def warn_missing(names: list[str], profile: str | dict[str, str], overrides: dic
     """Before a run: say which models are neither shipped nor cached (the run trains them first)."""
     profiles = profile if isinstance(profile, dict) else dict.fromkeys(names, profile)
     for name in names:
-        check_parameters(name, profiles[name], {k: v for k, v in overrides.items() if k in registry.declared(name)})
+        check_parameters(name, profiles[name], registry.overrides_for(name, overrides))
     status = _status_module()
     rows = [r for name in names for r in status.model_status([name], profiles[name], overrides)]
     todo = status.missing(rows)
@@ -155,14 +146,14 @@ def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: di
     fig_dir = out_dir / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:  # validate everything first: a failed run writes nothing
-        applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
+        applicable = registry.overrides_for(name, overrides)
         check_parameters(name, profiles[name], applicable)
     os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
     log_dir = out_dir / "logs"
     log_dir.mkdir(exist_ok=True)
     done = []
     for i, name in enumerate(names, 1):
-        applicable = {k: v for k, v in overrides.items() if k in registry.declared(name)}
+        applicable = registry.overrides_for(name, overrides)
         src = root / "notebooks" / f"{name}.ipynb"
         dst = out_dir / f"{name}.ipynb"
         tmp = out_dir / f".{name}.running.ipynb"
@@ -209,11 +200,11 @@ def write_toc(root: Path) -> Path:
 
 
 def write_player(root: Path) -> Path:
-    """Write the in-browser player's model files (:mod:`nca_core.paper.player`; nothing is trained)."""
+    """Write the in-browser player's model files (:mod:`nca_core.book.player`; nothing is trained)."""
     log = executed_dir(root) / "logs" / "player.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with _stderr_to(log):  # TensorFlow's start-up lines go to the log, not the console
-        from nca_core.paper import player
+        from nca_core.book import player
 
         folder = root / player.FOLDER
         done = player.export(folder)
@@ -237,7 +228,7 @@ def build_book(root: Path, extra: list[str] | None = None) -> int:
 
 
 def train_one(args: argparse.Namespace) -> None:
-    from nca_core.paper.gray_scott import jobs as gray_scott
+    from nca_core.chapters.gray_scott import jobs as gray_scott
     from nca_core.runs.cache import ship, train_or_load
 
     job = gray_scott.job(args.t, args.seed, args.epochs, args.channels, args.preset, args.noise, args.lr,
@@ -257,10 +248,10 @@ def train_models(args: argparse.Namespace) -> int:
     if args.workers is not None:
         validate.integer("--workers", args.workers, 1)
     names = notebook_names(args.notebooks)
-    overrides = {k: parse_value(v) for k, v in args.parameter}
+    overrides = {k: parsed(v) for k, v in args.parameter}
     check_overrides(names, overrides)
-    jobs = list({j.key: j for name in names for j in registry.jobs(
-        name, args.profile, {k: v for k, v in overrides.items() if k in registry.declared(name)})}.values())
+    jobs = distinct(j for name in names
+                    for j in registry.jobs(name, args.profile, registry.overrides_for(name, overrides)))
     from nca_core.runs import sweep  # TensorFlow (and Dask, on a cluster) only now
     from nca_core.runs.cache import ship
 
@@ -331,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd in ("run", "status"):
             names = notebook_names(args.notebooks)
-            overrides = {k: parse_value(v) for k, v in args.parameter}
+            overrides = {k: parsed(v) for k, v in args.parameter}
             check_overrides(names, overrides)
             if args.cmd == "status":
                 return show_status(names, args.profile, overrides, args.check)

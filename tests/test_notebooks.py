@@ -7,7 +7,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from nca_core.paper.registry import NOTEBOOKS
+from nca_core.book.registry import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Profiles, the shared results cache, shipped weights, and sweeps.
+"""The shared results cache and the shipped weights: train or load a :class:`~nca_core.runs.job.Job`.
 
 Every trained model is identified by a hash of its full configuration: the architecture
 (:class:`~nca_core.core.config.NCAConfig`), the training procedure
@@ -28,20 +28,14 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
-import numpy as np
-
-from nca_core import fileio, validate
-from nca_core.core.checkpoint import config_hash, data_fingerprint, read_meta
-from nca_core.core.config import NCAConfig, TrainConfig
+from nca_core import fileio
+from nca_core.core.checkpoint import read_meta
 from nca_core.core.model import NCA
 from nca_core.core.result import TrainResult
 from nca_core.core.train import Trainer
-from nca_core.data import gray_scott as pde
-
-#: bump when the meaning of a cached result changes: every old cache entry is then ignored
-FORMAT_VERSION = 1
+from nca_core.runs.job import FORMAT_VERSION, Job, build_data, data_hash, emoji_spec, gray_scott_spec  # noqa: F401
 
 
 # ---------------------------------------------------------------- locations
@@ -66,64 +60,6 @@ def results_dir() -> Path:
 def weights_dir() -> Path:
     """Root of the shipped weights: ``$NCA_WEIGHTS_DIR``, else ``<repo>/weights``."""
     return _location("NCA_WEIGHTS_DIR", "weights")
-
-
-# ---------------------------------------------------------------------- data
-def gray_scott_spec(t: int, steps: int = 1024, preset: str = "published") -> dict[str, Any]:
-    """Data specification of the Gray-Scott training trajectories (Fig 3) sampled every t."""
-    validate.integer("t", t, 1)
-    validate.integer("steps", steps, 1)
-    validate.choice("preset", preset, pde.PRESETS)
-    return {"kind": "gray_scott", "t": int(t), "steps": int(steps), "preset": preset}
-
-
-def emoji_spec(names: Sequence[str] = ("alien", "microbe", "rooster", "rooster"), copies: int = 8, pad: int = 10,
-               max_shift: int = 10, seed: int = 0, premultiply: bool = False) -> dict[str, Any]:
-    """Data specification of the emoji morphing sequence, shift augmentation variant (a) (Figs 8–9)."""
-    from nca_core.data import morph as data
-
-    for n in names:
-        validate.choice("names", n, data.EMOJI)
-    validate.integer("copies", copies, 1)
-    validate.integer("pad", pad, 0)
-    validate.integer("max_shift", max_shift, 0)
-    validate.integer("seed", seed, 0)
-    return {"kind": "emoji", "names": list(names), "copies": int(copies), "pad": int(pad),
-            "max_shift": int(max_shift), "seed": int(seed), "premultiply": bool(premultiply)}
-
-
-def build_data(spec: dict[str, Any]) -> np.ndarray:
-    """The training data ``y[T, R, H, W, c]`` described by ``spec``."""
-    kind = spec.get("kind")
-    if kind == "gray_scott":
-        return pde.training_trajectories(spec["t"], spec["steps"], pde.preset(spec["preset"]))
-    if kind == "emoji":
-        from nca_core.data import morph as data
-
-        y, _ = data.emoji_trajectories(spec["names"], spec["copies"], spec["pad"], spec["max_shift"], spec["seed"],
-                                       spec["premultiply"])
-        return y
-    raise ValueError(f"spec kind={kind!r} is not accepted; accepted: 'gray_scott', 'emoji'")
-
-
-def data_hash(spec: dict[str, Any]) -> str:
-    """Fingerprint of the data ``spec`` describes: the one the trainer records for it."""
-    return data_fingerprint(build_data(spec))
-
-
-# ---------------------------------------------------------------------- jobs
-@dataclass(frozen=True)
-class Job:
-    """One model to train: architecture, procedure and data specification."""
-
-    nca: NCAConfig
-    train: TrainConfig
-    data: dict[str, Any]
-    label: str = ""
-
-    @property
-    def key(self) -> str:
-        return config_hash(FORMAT_VERSION, self.nca.to_dict(), self.train.to_dict(), self.data)
 
 
 @dataclass
@@ -259,23 +195,6 @@ def training_lock(key: str, verbose: bool = False) -> Iterator[Path]:
             yield path
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def sweep(jobs: Sequence[Job], retrain: bool = False, progress: bool = True, desc: str = "sweep") -> list[Trained]:
-    """Train or load every job, in order, with a progress bar over the jobs."""
-    out = []
-    it: Iterable[Job] = jobs
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(jobs, desc=desc, unit="model")
-        it = bar
-    for job in it:
-        if bar is not None:
-            bar.set_postfix_str(job.label)
-        out.append(train_or_load(job, retrain=retrain, progress=progress))
-    return out
 
 
 def ship(trained: Iterable[Trained]) -> list[Path]:

@@ -2,7 +2,7 @@
 
 Each notebook has a first code cell tagged ``parameters`` in which every parameter is
 ``None`` except ``profile``. Papermill injects the user's values after it. The next cell
-calls :func:`resolve` (through :func:`nca_core.paper.registry.resolve`, which holds every
+calls :func:`resolve` (through :func:`nca_core.book.registry.resolve`, which holds every
 notebook's declarations), which
 
 * rejects any injected name the notebook does not declare (a misspelt ``-p chanels 32``),

@@ -1,7 +1,8 @@
-"""Train a list of jobs: in this process, or one ``dask.distributed`` task per missing model.
+"""The one way to train a list of jobs: in this process, or one ``dask.distributed`` task per missing model.
 
-:func:`run` is what ``nca-book models`` calls. Without options it trains the jobs one after the
-other in this process (:func:`~nca_core.runs.cache.train_or_load`). With ``workers=N`` it starts a
+:func:`run` is what ``nca-book models`` and every chapter call (:func:`keyed` for jobs keyed by
+name). Without options it trains the jobs one after the other in this process
+(:func:`~nca_core.runs.cache.train_or_load`). With ``workers=N`` it starts a
 ``LocalCluster`` of N single-threaded worker processes on this machine; with ``scheduler=ADDRESS``
 (or the path of a scheduler file) it uses a running Dask scheduler, for example one started by
 ``dask_jobqueue.SLURMCluster``. Either way:
@@ -32,11 +33,14 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 from unittest import mock
 
 from nca_core import validate
-from nca_core.runs.cache import Job, Trained, checkpoint_progress, lookup, results_dir, train_or_load, weights_dir
+from nca_core.runs.cache import Trained, checkpoint_progress, lookup, results_dir, train_or_load, weights_dir
+from nca_core.runs.job import Job, distinct
+
+K = TypeVar("K")
 
 #: seconds to wait for a scheduler before giving up (a bad address fails fast)
 CONNECT_TIMEOUT = 5.0
@@ -189,16 +193,15 @@ def _probe(address: str, timeout: float) -> None:
 
 
 # ---------------------------------------------------------------- the sweep
-def unique(jobs: Sequence[Job]) -> list[Job]:
-    """``jobs`` without repeats of a cache key, in order."""
-    return list({j.key: j for j in jobs}.values())
+def quiet(text: str) -> None:
+    """The ``echo`` of a sweep that reports nothing per model (a chapter's notebook: its bar says enough)."""
 
 
 def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None = None, retrain: bool = False,
         progress: bool = True, retries: int = RETRIES, echo: Callable[[str], None] | None = None,
         task: Callable[..., dict[str, Any]] = train_task, timeout: float = CONNECT_TIMEOUT,
-        on_model: Callable[[Trained], None] | None = None) -> list[Trained]:
-    """Train or load every job; returns the models in the order of ``unique(jobs)``.
+        on_model: Callable[[Trained], None] | None = None, desc: str = "models") -> list[Trained]:
+    """Train or load every job; returns the models in the order of ``distinct(jobs)``.
 
     Args:
         jobs: the models (repeats of a key are trained once).
@@ -213,22 +216,15 @@ def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None =
         timeout: seconds to wait for ``scheduler``.
         on_model: called with each model as soon as it is trained or found (e.g. to ship it at once,
             so that an interrupted sweep keeps what it finished).
+        desc: the label of the progress bar over the models.
 
     Raises:
         ValueError: bad ``workers`` or ``scheduler`` (before anything is trained).
         SweepError: some tasks failed after their retries (the others' models are in the cache).
     """
-    jobs = unique(jobs)
+    jobs = distinct(jobs)
     if workers is None and scheduler is None:
-        out = []
-        for i, job in enumerate(jobs, 1):
-            resumed = checkpoint_epoch(job)
-            tr = train_or_load(job, retrain=retrain, progress=progress)
-            (echo or _print)(line(i, len(jobs), summary(tr, resumed)))
-            if on_model is not None:
-                on_model(tr)
-            out.append(tr)
-        return out
+        return _in_process(jobs, retrain, progress, echo, on_model, desc)
     if workers is not None:
         check_workers(workers)
     validate.integer("retries", retries, 0)
@@ -247,6 +243,37 @@ def run(jobs: Sequence[Job], workers: int | None = None, scheduler: str | None =
         found.update(_distributed(todo, len(found), len(jobs), workers, scheduler, retrain, progress, retries, echo,
                                   task, timeout, on_model))
     return [found[j.key] for j in jobs]
+
+
+def keyed(jobs: dict[K, Job], **options: Any) -> dict[K, Trained]:
+    """:func:`run` over the values of ``jobs`` (a job under two names is trained once), keyed as given."""
+    trained = {tr.job.key: tr for tr in run(list(jobs.values()), **options)}
+    return {name: trained[job.key] for name, job in jobs.items()}
+
+
+def _in_process(jobs: list[Job], retrain: bool, progress: bool, echo: Callable[[str], None] | None,
+                on_model: Callable[[Trained], None] | None, desc: str) -> list[Trained]:
+    """One model after the other in this process, a bar over the models (and one per model's epochs)."""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc=desc, unit="model")
+    out = []
+    for i, job in enumerate(jobs, 1):
+        if bar is not None:
+            bar.set_postfix_str(job.label)
+        resumed = checkpoint_epoch(job)
+        tr = train_or_load(job, retrain=retrain, progress=progress)
+        (echo or _print)(line(i, len(jobs), summary(tr, resumed)))
+        if on_model is not None:
+            on_model(tr)
+        out.append(tr)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return out
 
 
 def _print(text: str) -> None:

@@ -15,6 +15,12 @@ import numpy as np
 from nca_core import fileio
 
 
+def no_ticks(ax) -> None:
+    """Remove both axes' ticks (pictures, not plots)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def figure_dir() -> Path:
     """Where figure files go: ``$NCA_FIGURE_DIR`` or ``./figures``."""
     return Path(os.environ.get("NCA_FIGURE_DIR", "figures"))
@@ -46,8 +52,7 @@ def snapshot_grid(rows: Sequence[Sequence[np.ndarray | None]], row_labels: Seque
     for i, row in enumerate(rows):
         for j in range(nc):
             ax = axes[i][j]
-            ax.set_xticks([])
-            ax.set_yticks([])
+            no_ticks(ax)
             img = row[j] if j < len(row) else None
             if img is None:
                 ax.text(0.5, 0.5, "diverged" if j < len(row) else "", ha="center", va="center",

@@ -9,7 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from nca_core import validate
-from nca_core.view.images import to_rgb
+from nca_core.view.images import composite, to_rgb
+from nca_core.view.plotting import figure_dir, no_ticks
 
 
 def animation_html(frames: np.ndarray, labels: Sequence[str], steps: Sequence[int], cmap: str = "viridis",
@@ -32,8 +33,7 @@ def animation_html(frames: np.ndarray, labels: Sequence[str], steps: Sequence[in
     ims = []
     for j in range(p):
         ax = axes[0][j]
-        ax.set_xticks([])
-        ax.set_yticks([])
+        no_ticks(ax)
         ax.set_title(labels[j] if j < len(labels) else "", fontsize=9)
         img = frames[0, j]
         ims.append(ax.imshow(np.clip(img, 0, 1) if img.ndim == 3 else img, cmap=cmap, vmin=vmin, vmax=vmax,
@@ -102,3 +102,12 @@ def video_html(path: str | os.PathLike, width: int = 384) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode()
     return (f'<video controls loop muted playsinline width="{width}" '
             f'src="data:video/mp4;base64,{data}"></video>')
+
+
+def side_by_side_video(frames: np.ndarray, name: str, steps: list[int], fps: int = 20, zoom: int = 3) -> Path:
+    """``frames [F, P, H, W, 4]``: P RGBA runs side by side over a checkerboard (2-cell white gaps), as the
+    MP4 ``name`` in the figure folder."""
+    rgb = composite(np.clip(np.nan_to_num(frames, nan=0.0), 0, 1))  # [F, P, H, W, 3]
+    gap = np.ones(rgb.shape[:1] + (rgb.shape[2], 2, 3), np.float32)
+    panels = [p for i in range(rgb.shape[1]) for p in ((gap,) if i else ()) + (rgb[:, i],)]
+    return write_video(np.concatenate(panels, axis=2), figure_dir() / name, steps, fps=fps, zoom=zoom)

@@ -29,7 +29,7 @@ Gray-Scott initial conditions; and the colour maps) and one ``<id>.js`` per mode
   Gray-Scott models, ``pde``: the coefficients ``d_a, d_b, alpha, gamma, dt`` of the data.
 
 This module only serialises arrays and dictionaries it is given; gathering the models is
-:mod:`nca_core.paper.player`'s job.
+:mod:`nca_core.book.player`'s job.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nca_core.paper.gray_scott.jobs import job
+from nca_core.chapters.gray_scott.jobs import job
 from nca_core.runs import cache as experiments
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nca_core.paper import registry
+from nca_core.book import registry
 from nca_core.runs import params
 
 ROOT = Path(__file__).resolve().parents[2]

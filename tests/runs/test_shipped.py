@@ -49,7 +49,7 @@ def test_shipped_model_rolls_out_as_recorded(name):
 def test_every_model_the_book_needs_at_a_shipped_tier_is_in_weights(profile):
     """``make book`` on a fresh clone (profile ``best``) trains nothing: every model each notebook
     needs at the quick and long tiers is a folder of ``weights/`` whose files match their hashes."""
-    from nca_core.paper import registry
+    from nca_core.book import registry
 
     needed = {j.key: f"{name}: {j.label}" for name in registry.NOTEBOOKS for j in registry.jobs(name, profile)}
     assert needed, "no notebook trains a model"

@@ -34,8 +34,8 @@ def test_snapshot_grid_draws_a_missing_image_in_the_box_of_the_others():
 def test_a_diverged_gray_scott_panel_is_as_square_as_a_state_panel():
     import matplotlib.pyplot as plt
 
-    from nca_core.paper.gray_scott.figures import _nca_panel
-    from nca_core.paper.gray_scott.measure import Comparison
+    from nca_core.chapters.gray_scott.figures import _nca_panel
+    from nca_core.chapters.gray_scott.measure import Comparison
 
     fig = plt.figure(figsize=(8, 6))
     gs = fig.add_gridspec(2, 3, height_ratios=[1.2, 1])
@@ -54,8 +54,8 @@ def test_a_diverged_gray_scott_panel_is_as_square_as_a_state_panel():
 def test_fig6_names_a_diverged_noise_level_in_the_legend_and_keeps_its_panel_in_line(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from nca_core.paper.gray_scott.figures import fig6
-    from nca_core.paper.gray_scott.measure import Comparison, NoiseResults
+    from nca_core.chapters.gray_scott.figures import fig6
+    from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults
 
     monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
     state = np.random.default_rng(0).random((64, 64, 2))

@@ -1,0 +1,104 @@
+"""Provenance lines and claim tables for the book's figures, and the records the reproduction report reads."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from nca_core import __version__, fileio
+from nca_core.chapters.claim import Claim
+from nca_core.runs.job import data_hash
+from nca_core.view.plotting import figure_dir
+
+
+def claims_markdown(claims: Sequence[Claim]) -> str:
+    """A Markdown table: claim, what this run measured, verdict."""
+    rows = ["| claim (paper) | this run | verdict |", "|---|---|---|"]
+    for c in claims:
+        rows.append(f"| {c.text} | {c.evidence} | {c.label} |")
+    return "\n".join(rows)
+
+
+def training(models: Iterable[Any]) -> str:
+    """How the models were trained, e.g. ``300 epochs at lr 0.005`` or ``2000 epochs, lr 0.001 → 1e-05 (cosine)``;
+    the epochs actually run and the selected (best) epoch, where they differ from the plan."""
+    out = []
+    for m in models:
+        tc, res = m.result.train_config, m.result
+        lr = f"lr {tc.lr:g}" if tc.lr_schedule == "constant" else f"lr {tc.lr:g} → {tc.lr_min:g} ({tc.lr_schedule})"
+        run = f"{tc.epochs} epochs" if len(res.loss) == tc.epochs else f"{len(res.loss)} of {tc.epochs} epochs"
+        out.append(f"{run} at {lr}")
+    return "; ".join(dict.fromkeys(out)) + (f"; best epochs {', '.join(str(m.result.best_epoch + 1) for m in models)}"
+                                            if out else "")
+
+
+def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (),
+               data: dict[str, Any] | None = None, tiers: Iterable[str] = ()) -> str:
+    """One line saying how a figure was made.
+
+    Args:
+        profile: the profile the notebook ran with.
+        changed: parameters that differ from the profile's defaults.
+        weights: :class:`~nca_core.runs.cache.Trained` models used (their source and hash).
+        data: the data specification (:mod:`nca_core.runs.cache`); its fingerprint is shown.
+        tiers: the profiles the models were taken from, where a notebook takes them from another
+            tier than its own (the explorer: the longest-trained tier that has each model).
+    """
+    tiers = list(dict.fromkeys(tiers))
+    parts = [f"profile **{profile}**"]
+    if tiers and tiers != [profile]:
+        names = " and ".join(f"**{t}**" for t in tiers)
+        parts[0] += f" (models from the {names} tier{'s' if len(tiers) > 1 else ''})"
+    parts.append("parameters as the profile" if not changed else
+                 "changed: " + ", ".join(f"`{k}={v}`" for k, v in changed.items()))
+    parts.append(f"nca_core {__version__}")
+    ws = list(weights)
+    if ws:
+        sources = sorted({w.source for w in ws})
+        hashes = ", ".join(w.weights_hash for w in ws[:6]) + (" …" if len(ws) > 6 else "")
+        parts.append(f"{len(ws)} model(s) ({'/'.join(sources)}; weights {hashes}; {training(ws)})")
+    if data:
+        parts.append(f"data {data_hash(data)}")
+    return "*Provenance:* " + " · ".join(parts)
+
+
+# ------------------------------------------------------------ the reproduction report
+def claims_dir() -> Path:
+    """Where each notebook records its claims: ``$NCA_CLAIMS_DIR``, else ``claims/`` beside the figure folder."""
+    env = os.environ.get("NCA_CLAIMS_DIR")
+    return Path(env) if env else figure_dir().resolve().parent / "claims"
+
+
+def claims_table(claims: Sequence[Claim], notebook: str, figure: str, profile: str,
+                 models: Iterable[Any] = ()) -> str:
+    """:func:`claims_markdown` of ``claims``, recorded for the reproduction report as
+    ``<claims_dir>/<notebook>__<figure>.json`` (atomically): the figure, the profile, the models
+    (label, cache key, epochs) and each claim with its evidence and verdict."""
+    ms = list(models)
+    record = {
+        "notebook": notebook, "figure": figure, "profile": profile, "nca_core": __version__,
+        "models": [{"label": m.job.label, "key": m.job.key, "source": m.source,
+                    "epochs": int(len(m.result.loss)), "best_epoch": int(m.result.best_epoch) + 1} for m in ms],
+        "training": training(ms) if ms else "",
+        "claims": [{"claim": c.text, "evidence": c.evidence, "verdict": c.verdict} for c in claims],
+    }
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", figure).strip("_")
+    fileio.write_json(claims_dir() / f"{notebook}__{slug}.json", record)
+    return claims_markdown(claims)
+
+
+def load_claims(folder: str | os.PathLike | None = None, order: Sequence[str] = ()) -> list[dict]:
+    """Every recorded claims file of ``folder`` (default :func:`claims_dir`), notebooks in ``order``."""
+    folder = Path(folder) if folder is not None else claims_dir()
+    records = [fileio.read_json(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    rank = {n: i for i, n in enumerate(order)}
+    return sorted(records, key=lambda r: (rank.get(r["notebook"], len(rank)), r["figure"]))
+
+
+def tally(records: Iterable[dict]) -> dict[str, int]:
+    """Counts of reproduced / not reproduced / not tested claims."""
+    verdicts = [c["verdict"] for r in records for c in r["claims"]]
+    return {"reproduced": verdicts.count(True), "not reproduced": verdicts.count(False),
+            "not tested": verdicts.count(None), "total": len(verdicts)}

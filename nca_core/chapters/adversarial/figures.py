@@ -1,0 +1,94 @@
+"""Fig 11: the unperturbed, min-κ and max-κ rollouts, the optimisation curves and the video."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nca_core.chapters.adversarial.claims import NEAR_IDENTICAL, SHAPE_IOU, destroyed
+from nca_core.chapters.adversarial.measure import MAX, MIN, Adversarial
+from nca_core.view.images import composite
+from nca_core.view.plotting import no_ticks, save_figure
+from nca_core.view.video import side_by_side_video
+
+ROWS = (("unperturbed", "unperturbed"), ("min", "min κ: small change,\nbroken state"),
+        ("max", "max κ: large change,\nkept state"))
+
+
+def fig11(R: Adversarial):
+    """Fig 11: the unperturbed, min-κ and max-κ rollouts (shared masks, realisation 0) at the snapshot
+    steps; the first column is |x̃| (largest over RGBA); frames beyond the horizon are dashed."""
+    import matplotlib.pyplot as plt
+
+    rows = [R.row(w) for w, _ in ROWS]
+    pert = [np.abs(np.concatenate([R.x0[None], R.x])[r["index"]] - R.x0).max(-1) for r in rows]
+    vmax = max(float(p.max()) for p in pert) or 1.0
+    ncol = 1 + len(R.frames)
+    fig, axes = plt.subplots(3, ncol, figsize=(1.75 * ncol + 1.4, 6.0), squeeze=False)
+    for i, ((_, name), r) in enumerate(zip(ROWS, rows)):
+        ax = axes[i][0]
+        im = ax.imshow(pert[i], cmap="magma", vmin=0, vmax=vmax, interpolation="nearest")
+        no_ticks(ax)
+        delta = r["delta"][R.frames.index(R.steps)]
+        ax.set_ylabel(f"{name}\nκ = {r['kappa']:.1f}\n‖x̃‖ = {r['e_in']:.1f}, ‖Δ‖ = {delta:.1f}", fontsize=8)
+        if i == 0:
+            ax.set_title("|x̃|", fontsize=9)
+        for j, f in enumerate(R.frames):
+            a = axes[i][1 + j]
+            img = R.states[0, j, r["index"]]
+            a.imshow(composite(np.nan_to_num(img, nan=0.0)), interpolation="nearest")
+            no_ticks(a)
+            if i == 0:
+                a.set_title(f"n = {f}", fontsize=9)
+            a.set_xlabel(f"IoU {r['iou'][j]:.2f}", fontsize=7)
+            if f > R.steps:
+                for s in a.spines.values():
+                    s.set_linestyle("--")
+    cax = axes[-1][0].inset_axes([0.0, -0.2, 1.0, 0.07])
+    fig.colorbar(im, cax=cax, orientation="horizontal")
+    cax.tick_params(labelsize=7)
+    save_figure(fig, "fig11_adversarial")
+    return fig
+
+
+def fig11_optimisation(R: Adversarial):
+    """κ, ‖x̃‖ and ‖Φⁿ(x⁰ + x̃) − Φⁿ(x⁰)‖ per iteration for every copy (best copies bold)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4 if R.path else 3, figsize=(16 if R.path else 12, 3.2))
+    best = {R.best(MIN), R.best(MAX)}
+    it = np.arange(1, R.history["kappa"].shape[0] + 1)
+    for key, ax, title in (("kappa", axes[0], "κⁿ"), ("e_in", axes[1], "‖x̃‖"),
+                           ("e_delta", axes[2], "‖Φⁿ(x⁰ + x̃) − Φⁿ(x⁰)‖")):
+        for b in range(len(R.modes)):
+            mode = "max κ" if R.modes[b] == MAX else "min κ"
+            ax.plot(it, R.history[key][:, b], color="C3" if R.modes[b] == MAX else "C0",
+                    lw=1.8 if b in best else 0.7, alpha=1.0 if b in best else 0.6,
+                    label=mode if b in best else None)
+        ax.set_xlabel("iteration")
+        ax.set_title(f"{title} (n = {R.steps}, this iteration's masks)", fontsize=9)
+    axes[0].axhline(0, color="k", lw=0.5)
+    axes[0].legend(fontsize=8)
+    if R.path:
+        ax, p = axes[3], R.path
+        h = R.frames.index(R.steps)
+        ref = R.row("unperturbed")
+        for b in range(p["e_in"].shape[1]):
+            ax.plot(100 * p["e_in"][:, b] / R.x0_norm, p["iou"][:, b], "o-", color="C0", ms=3, lw=0.8)
+        bad = destroyed(p["iou"], p["to_rooster"], ref, h)
+        ax.plot(100 * p["e_in"][bad] / R.x0_norm, p["iou"][bad], "x", color="crimson", ms=7, label="destroyed")
+        ax.axhline(SHAPE_IOU, color="k", lw=0.6, ls="--")
+        ax.axvline(100 * NEAR_IDENTICAL, color="k", lw=0.6, ls=":", label="near-identical limit")
+        ax.set_xlabel("‖x̃‖ / ‖x⁰‖ (%)")
+        ax.set_ylabel(f"IoU with the rooster at n = {R.steps}")
+        ax.set_title("min-κ search, every few iterations (fresh masks)", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, "fig11_optimisation")
+    return fig
+
+
+def fig11_video(frames: np.ndarray, steps: list[int], fps: int = 20) -> Path:
+    """``frames [F, 3, H, W, 4]`` (unperturbed, min κ, max κ) side by side as an MP4 in the figure folder."""
+    return side_by_side_video(frames, "fig11_adversarial.mp4", steps, fps)

@@ -1,0 +1,261 @@
+"""Analyses of trained NCAs against the Gray-Scott PDE (Figs 4–6, videos S4–S6).
+
+The test loss of a model is computed from the unseen test initial condition (paper-spec
+§3.4): the NCA and the PDE are run side by side, and the per-frame Euclidean distance of
+the observable channels
+
+.. math::
+
+    d_n = \\big\\| \\hat{x}^{(n)}_{\\mathrm{obs}} - y^{(n)} \\big\\|_2
+
+is recorded for every step n. The test loss is the mean of ``d_n`` over n = 1…N; a run
+whose state becomes non-finite or exceeds the divergence threshold is marked diverged and
+has no test loss (the missing points of Fig 4A).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from nca_core import validate
+from nca_core.chapters.gray_scott.jobs import noise_jobs, sampling_jobs
+from nca_core.chapters.measures import blown_up
+from nca_core.core.model import NCA
+from nca_core.data import gray_scott as pde
+from nca_core.runs import sweep
+from nca_core.runs.cache import Trained
+
+
+@dataclass
+class Comparison:
+    """An NCA rollout against the PDE from the same initial condition.
+
+    Attributes:
+        distance: ``d_n`` for n = 0…N (NaN after divergence).
+        diverged_at: first step at which the NCA state diverged, or None.
+        snapshots: step → (NCA observable state [H,W,c], PDE state [H,W,c]).
+        video_steps: the steps recorded for videos; ``video_nca``/``video_pde``: channel 0
+            at those steps, ``[F, H, W]``.
+    """
+
+    distance: np.ndarray
+    diverged_at: int | None
+    snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    video_steps: list[int] = field(default_factory=list)
+    video_nca: np.ndarray | None = None
+    video_pde: np.ndarray | None = None
+
+    @property
+    def test_loss(self) -> float:
+        """Mean of d_n over n = 1…N (NaN if the NCA diverged)."""
+        return float("nan") if self.diverged_at is not None else float(np.mean(self.distance[1:]))
+
+    @property
+    def final_distance(self) -> float:
+        return float(self.distance[-1])
+
+
+def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScottParams = pde.PRESETS["published"],
+                   snapshots: list[int] | tuple[int, ...] = (), video_every: int = 0, block: int = 64,
+                   seed: int = 0) -> Comparison:
+    """Run ``model`` and the PDE from ``ic`` ([H, W, 2]) for ``steps`` steps, side by side.
+
+    Args:
+        model: a Gray-Scott NCA (its first two channels are A and B).
+        ic: the initial condition ``[H, W, 2]``.
+        steps: number of steps N ≥ 1.
+        params: Gray-Scott coefficients of the reference.
+        snapshots: steps whose full observable states are kept.
+        video_every: keep channel A every this many steps for videos (0 = none).
+        block: steps per compiled rollout call.
+        seed: mask seed (irrelevant for deterministic models).
+    """
+    validate.integer("steps", steps, 1)
+    validate.integer("video_every", video_every, 0)
+    validate.integer("block", block, 1)
+    ic = np.asarray(ic, np.float32)
+    if ic.ndim != 3 or ic.shape[-1] != 2:
+        raise ValueError(f"ic has shape {ic.shape}; accepted: [H, W, 2]")
+    snaps = {validate.integer("snapshots", s, 0, steps) for s in snapshots}
+    obs = model.config.observable
+    dist = np.full(steps + 1, np.nan)
+    dist[0] = np.sqrt(np.sum((ic[..., :obs] - ic[..., :obs]) ** 2))
+    out = Comparison(distance=dist, diverged_at=None)
+    vid_n, vid_p, vid_s = [], [], []
+    x = model.prepare_state(ic).numpy()
+    y = ic.copy()
+    n = 0
+    nca_alive = True
+
+    def record(k: int, xs: np.ndarray | None, ys: np.ndarray) -> None:
+        if k in snaps:
+            out.snapshots[k] = (None if xs is None else xs[..., :obs].copy(), ys.copy())
+        if video_every and k % video_every == 0:
+            vid_s.append(k)
+            vid_n.append(np.full(ys.shape[:2], np.nan, np.float32) if xs is None else xs[..., 0].copy())
+            vid_p.append(ys[..., 0].copy())
+
+    record(0, x[0], y)
+    while n < steps:
+        m = min(block, steps - n)
+        ys = pde.solve(y, m, params, every=1)[1:]
+        xs = model.trajectory(x, m, seed=seed, start=n)[:, 0] if nca_alive else None
+        good = m  # steps of this block before the NCA diverged
+        if nca_alive:
+            bad = blown_up(xs, axis=(1, 2, 3))
+            if bad.any():
+                good = int(np.argmax(bad))
+                nca_alive, out.diverged_at = False, n + good + 1
+            d = xs[:good, ..., :obs] - ys[:good, ..., :obs]
+            dist[n + 1:n + good + 1] = np.sqrt(np.sum(d * d, axis=(1, 2, 3)))
+        else:
+            good = 0
+        for i in range(m):  # keep the requested snapshots and video frames
+            k = n + i + 1
+            if k in snaps or (video_every and k % video_every == 0):
+                record(k, xs[i] if i < good else None, ys[i])
+        y = ys[-1]
+        if nca_alive:
+            x = xs[-1][None]
+        n += m
+    if video_every:
+        out.video_steps, out.video_nca, out.video_pde = vid_s, np.stack(vid_n), np.stack(vid_p)
+    return out
+
+
+def pattern_statistics(state: np.ndarray) -> dict[str, float]:
+    """Simple descriptors of a Gray-Scott state ``[H, W, ≥2]``: B coverage, contrast, wavelength.
+
+    ``coverage`` is the fraction of cells with B > 0.1; ``contrast`` the standard deviation
+    of B; ``wavelength`` the period 1/⟨|k|⟩ of B's power spectrum averaged over wavenumbers
+    above 2/S (NaN for a flat state). A flat, smoothed state has contrast near 0.
+    """
+    b = np.asarray(state[..., 1], float)
+    contrast = float(b.std())
+    f = np.abs(np.fft.fft2(b - b.mean())) ** 2
+    h, w = b.shape
+    ky, kx = np.meshgrid(np.fft.fftfreq(h), np.fft.fftfreq(w), indexing="ij")
+    k = np.sqrt(kx**2 + ky**2)
+    band = k > 2.0 / min(h, w)  # ignore the largest scales (the layout of the initial condition)
+    mean_k = float(np.sum(k[band] * f[band]) / max(np.sum(f[band]), 1e-30))
+    wavelength = float(1.0 / mean_k) if contrast > 1e-3 and mean_k > 0 else float("nan")
+    return {"coverage": float(np.mean(b > 0.1)), "contrast": contrast, "wavelength": wavelength}
+
+
+def invasion(state: np.ndarray, ic: np.ndarray, margin: int = 6, threshold: float = 0.1) -> float:
+    """Fraction of the initially empty region that the pattern has invaded.
+
+    The region is every cell whose initial B is 0 and that lies more than ``margin`` cells
+    (Chebyshev distance, periodic) from any cell with initial B > 0.5; the function returns
+    the fraction of those cells with B > ``threshold`` in ``state``. The Gray-Scott maze
+    grows into such regions; a model that only preserves or smooths its initial condition
+    leaves them empty.
+    """
+    seed = np.asarray(ic[..., 1]) > 0.5
+    near = seed.copy()
+    for dy in range(-margin, margin + 1):
+        for dx in range(-margin, margin + 1):
+            near |= np.roll(np.roll(seed, dy, 0), dx, 1)
+    region = (~near) & (np.asarray(ic[..., 1]) < 0.5)
+    if not region.any():
+        return float("nan")
+    return float(np.mean(np.asarray(state[..., 1])[region] > threshold))
+
+
+# ------------------------------------------------------------------ Fig 4/5
+@dataclass
+class SamplingResults:
+    """Everything Figs 4 and 5 show."""
+
+    sampling: list[int]
+    seeds: list[int]
+    models: dict[tuple[int, int], Trained]
+    train_loss: dict[tuple[int, int], float]
+    test: dict[int, Comparison]  # best seed per t
+    best_seed: dict[int, int]
+    pde_final: np.ndarray
+    baseline: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_fig4(P: SimpleNamespace, progress: bool = True) -> SamplingResults:
+    """Train or load the t × seed grid, then test the best seed of each t on the unseen IC."""
+    jobs = sampling_jobs(P)
+    models = sweep.keyed(jobs, retrain=P.retrain, progress=progress, echo=sweep.quiet, desc="Fig 4 models")
+    train_loss = {k: tr.result.train_loss for k, tr in models.items()}
+    params = pde.preset(P.gamma_preset)
+    ic = pde.test_ic(P.test_size)
+    test, best_seed = {}, {}
+    for t in P.sampling:
+        cand = [(train_loss[(t, s)], s) for s in P.seeds if np.isfinite(train_loss[(t, s)])]
+        s = min(cand)[1] if cand else P.seeds[0]
+        best_seed[t] = s
+        test[t] = compare_to_pde(models[(t, s)].model(), ic, P.test_steps, params, snapshots=[P.test_steps])
+    ref = pde.solve(ic, P.test_steps, params, every=1)
+    baseline = float(np.mean(np.sqrt(np.sum((ref[1:] - ic) ** 2, axis=(1, 2, 3)))))
+    return SamplingResults(list(P.sampling), list(P.seeds), models, train_loss, test, best_seed,
+                           ref[-1], baseline)
+
+
+def fig5_model(P: SimpleNamespace, r: SamplingResults) -> Trained:
+    """The model of Fig 5: t = ``fig5_t`` (the largest t trained if it was not), best seed."""
+    t = P.fig5_t if P.fig5_t in r.sampling else max(r.sampling)
+    return r.models[(t, r.best_seed[t])]
+
+
+def run_fig5(P: SimpleNamespace, r: SamplingResults) -> Comparison:
+    """PDE against the Fig 5 model (:func:`fig5_model`) from the test IC up to fig5_steps."""
+    model = fig5_model(P, r).model()
+    snaps = sorted({0, *[n for n in (256, 512, 1024, 2048, 4096) if n <= P.fig5_steps], P.fig5_steps})
+    return compare_to_pde(model, pde.test_ic(P.test_size), P.fig5_steps, pde.preset(P.gamma_preset),
+                          snapshots=snaps, video_every=P.video_every)
+
+
+# ------------------------------------------------------------------ Fig 6
+@dataclass
+class NoiseResults:
+    levels: list[float]
+    seeds: list[int]
+    models: dict[tuple[float, int], Trained]
+    test: dict[tuple[float, int], Comparison]
+    pde_final: np.ndarray
+
+
+def run_fig6(P: SimpleNamespace, progress: bool = True) -> NoiseResults:
+    jobs = noise_jobs(P)
+    models = sweep.keyed(jobs, retrain=P.retrain, progress=progress, echo=sweep.quiet, desc="Fig 6 models")
+    params = pde.preset(P.gamma_preset)
+    ic = pde.test_ic(P.test_size)
+    test = {k: compare_to_pde(m.model(), ic, P.test_steps, params, snapshots=[P.test_steps])
+            for k, m in models.items()}
+    return NoiseResults(list(P.noise_levels), list(P.seeds), models, test,
+                        pde.solve(ic, P.test_steps, params, every=P.test_steps)[-1])
+
+
+# ------------------------------------------------------------------ Fig 3
+@dataclass
+class TrainingData:
+    """The Gray-Scott training trajectories as Fig 3 shows them."""
+
+    traj: np.ndarray  # [F, 4, 64, 64, 2] at ``steps``
+    steps: list[int]
+    snapshots: list[int]  # the steps shown as snapshots (a subset of ``steps``)
+    params: pde.GrayScottParams
+
+    def summary(self) -> str:
+        return (f"{self.traj.shape[1]} trajectories, {self.steps[-1]} steps, γ = {self.params.gamma}; data range "
+                f"[{self.traj.min():.3f}, {self.traj.max():.3f}]")
+
+
+def run_fig3(P: SimpleNamespace) -> TrainingData:
+    """Solve the PDE from the 4 training ICs for ``P.steps`` steps, keeping every ``P.animation_every``."""
+    params = pde.preset(P.gamma_preset)
+    traj = pde.solve(pde.training_ics(), P.steps, params, every=P.animation_every)
+    steps = list(range(0, (P.steps // P.animation_every) * P.animation_every + 1, P.animation_every))
+    snaps = sorted({min(s, steps[-1]) for s in P.snapshots} & set(steps)) or [0, steps[-1]]
+    return TrainingData(traj, steps, snaps, params)
+

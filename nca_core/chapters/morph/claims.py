@@ -1,0 +1,254 @@
+"""The paper's claims about the morph task (Figs 7–9), checked against the numbers of a run.
+
+Fig 7's checks take the data of the run; Figs 8–9's take the
+:class:`~nca_core.chapters.morph.measure.Morph` evaluations. Each returns
+:class:`~nca_core.chapters.claim.Claim` rows. A claim whose comparison needs a configuration
+the run did not include (a parameter override dropped it) is marked "not tested".
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from nca_core.chapters.claim import Claim
+from nca_core.chapters.measures import spearman
+from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, shape_iou
+from nca_core.data.morph import MORPH_SEQUENCE
+
+#: the opaque-region overlap that counts as "the rough shape of the rooster"
+SHAPE_IOU = 0.5
+
+
+def _fmt(values: dict, key: str = "train_loss", digits: int = 1) -> str:
+    return ", ".join(f"{k}: {getattr(m, key):.{digits}f}" for k, m in values.items())
+
+
+def _is_symmetric(kernel_set: str) -> bool:
+    return "DIFF" not in kernel_set
+
+
+def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noise: Morph | None = None,
+                with_noise: Morph | None = None) -> list[Claim]:
+    """Claims of Fig 8 from the kernel-set sweep (keyed by set) and the activation sweep (keyed by name)."""
+    claims = []
+    grad = {k: m for k, m in kernels.items() if not _is_symmetric(k)}
+    sym = {k: m for k, m in kernels.items() if _is_symmetric(k)}
+    text = "Adding the symmetry-breaking gradient (Sobel) kernels beats symmetric kernels only"
+    if grad and sym:
+        worst_grad = max(m.train_loss for m in grad.values())
+        best_sym = min(m.train_loss for m in sym.values())
+        claims.append(Claim(text, f"training loss {_fmt(kernels)}; morph error from the alien "
+                                  f"{_fmt(kernels, 'morph_error')}", bool(worst_grad < best_sym)))
+    else:
+        claims.append(Claim(text, "needs a set with and a set without gradient kernels", None))
+    text = "relu is the best activation function"
+    if "relu" in activations and len(activations) > 1:
+        others = min(m.train_loss for k, m in activations.items() if k != "relu")
+        claims.append(Claim(text, f"training loss {_fmt(activations)}; morph error "
+                                  f"{_fmt(activations, 'morph_error')}", bool(activations["relu"].train_loss < others)))
+    else:
+        claims.append(Claim(text, "needs relu and at least one other activation", None))
+    text = "The linear model reproduces the rough shape of the rooster but not its fine detail"
+    if "linear" in activations and len(activations) > 1:
+        lin = activations["linear"]
+        name, best = min(((k, m) for k, m in activations.items() if k != "linear"), key=lambda km: km[1].detail)
+        claims.append(Claim(text, f"at n = 3t: opaque-region IoU with the rooster {lin.iou:.2f} "
+                                  f"(rough shape: ≥ {SHAPE_IOU}); detail error {lin.detail:.1f} against "
+                                  f"{best.detail:.1f} for {name}",
+                            bool(lin.iou >= SHAPE_IOU and lin.detail > best.detail)))
+    else:
+        claims.append(Claim(text, "needs the linear model and a nonlinear one", None))
+    text = "Without input-noise augmentation training diverges (on the rooster → rooster transition)"
+    if no_noise is not None:
+        ev = ("training diverged" if no_noise.training_diverged else "training did not diverge")
+        ev += (f"; final-rooster distance at n = {no_noise.steps[-1]}: {no_noise.extrapolation_error:.1f} without "
+               f"noise")
+        if with_noise is not None:
+            ev += f", {with_noise.extrapolation_error:.1f} with noise"
+        claims.append(Claim(text, ev, bool(no_noise.training_diverged)))
+    return claims
+
+
+def fig9_channel_claims(channels: dict[int, Morph]) -> list[Claim]:
+    """Claim 1 of Fig 9 from the channel slice (keyed by C)."""
+    text = "Performance improves steadily with the number of channels; C = 32 is the best"
+    if len(channels) < 3:
+        return [Claim(text, "needs at least 3 channel counts", None)]
+    cs = sorted(channels)
+    loss = [channels[c].train_loss for c in cs]
+    rho = spearman(cs, loss)
+    best = cs[int(np.nanargmin(loss))]
+    ev = (f"training loss {', '.join(f'C={c}: {x:.1f}' for c, x in zip(cs, loss))} (Spearman ρ(C, loss) = "
+          f"{rho:.2f}); best C = {best}")
+    return [Claim(text, ev, bool(rho <= -0.8 and best == max(cs)))]
+
+
+def fig9_sampling_claims(sampling: dict[int, Morph], y: np.ndarray, cone: dict | None = None) -> list[Claim]:
+    """Claims 2 and 3 of Fig 9 from the time-sampling slice (keyed by t).
+
+    ``y`` are the unshifted targets; ``cone`` the :func:`~nca_core.chapters.morph.measure.light_cone`
+    of the t = 8 model over 2t steps.
+    """
+    claims = []
+    rooster, microbe = y[-1], y[1]
+    iou0 = float(shape_iou(microbe, rooster))
+    col0 = float(colour_error(microbe, rooster))
+    text = "With t = 8 the rough shape and colour of the rooster are right; t = 16–32 add detail"
+    finer = {t: m for t, m in sampling.items() if 16 <= t <= 32}
+    if 8 in sampling and finer:
+        m8 = sampling[8]
+        fine = min(finer.values(), key=lambda m: m.detail)
+        shape_ok = m8.iou >= SHAPE_IOU
+        colour_ok = m8.colour < 0.5 * col0
+        ev = (f"t = 8 at n = 3t: IoU {m8.iou:.2f} (microbe against rooster: {iou0:.2f}), RGB error of the opaque "
+              f"pixels {m8.colour:.3f} (microbe: {col0:.3f}); detail error t = 8: {m8.detail:.1f}, "
+              f"t = {fine.t}: {fine.detail:.1f}")
+        detail_ok = fine.detail < m8.detail
+        mark = {True: "✓", False: "✗"}
+        ev += (f" — shape {mark[shape_ok]} (IoU ≥ {SHAPE_IOU}), colour {mark[colour_ok]} (below half the "
+               f"microbe's), detail {mark[detail_ok]}")
+        claims.append(Claim(text, ev, bool(shape_ok and colour_ok and detail_ok)))
+    else:
+        claims.append(Claim(text, "needs t = 8 and a t in 16–32", None))
+    text = ("Locality: in 2t = 16 steps a change can travel at most 16 px, about 8 px in effect with p = ½, so "
+            "local structures morph into local structures")
+    if cone is not None:
+        ev = (f"t = 8 model, one pixel erased at {cone['pixel']}: after {cone['steps']} steps any change reaches "
+              f"{cone['exact']} px (the bound), 90% of the total change lies within {cone['effective']} px, and a "
+              f"change > 0.1 reaches {cone['visible']} px")
+        # the hard bound holds for any 3×3 rule; the effective range is the testable part
+        limit = cone["steps"] // 2 + 2
+        ev += f" (paper: ≈ {cone['steps'] // 2} px effective; accepted up to {limit})"
+        claims.append(Claim(text, ev, bool(cone["exact"] <= cone["steps"] and cone["effective"] <= limit)))
+    else:
+        claims.append(Claim(text, "needs the t = 8 model", None))
+    return claims
+
+
+def table_rows(runs: Sequence[Run]) -> str:
+    """A Markdown table of the measures of several models (each distinct run once)."""
+    rows = ["| model | training loss | morph error (t, 2t, 3t) | IoU at 3t | detail | colour | "
+            "rooster distance at the last step | rollout |", "|---|---|---|---|---|---|---|---|"]
+    for m in {r.job.key: r.morph for r in runs}.values():
+        state = "diverged at n = %d" % m.diverged_at if m.diverged_at is not None else "finite"
+        if m.training_diverged:
+            state += "; training diverged"
+        rows.append(f"| {m.label} | {m.train_loss:.2f} | {', '.join(f'{e:.1f}' for e in m.errors)} | {m.iou:.2f} | "
+                    f"{m.detail:.1f} | {m.colour:.3f} | {m.extrapolation_error:.1f} | {state} |")
+    return "\n".join(rows)
+
+
+def _morphs(runs: dict) -> dict:
+    return {k: r.morph for k, r in runs.items()}
+
+
+def fig8(R: Fig8Results) -> list[Claim]:
+    """:func:`fig8_claims` of a chapter run."""
+    return fig8_claims(_morphs(R.kernels), _morphs(R.activations), R.no_noise and R.no_noise.morph,
+                       R.reference and R.reference.morph)
+
+
+def fig9(R: Fig9Results) -> list[Claim]:
+    """:func:`fig9_channel_claims` and :func:`fig9_sampling_claims` of a chapter run."""
+    return fig9_channel_claims(_morphs(R.channels)) + fig9_sampling_claims(_morphs(R.sampling), R.targets, R.cone)
+
+
+
+def _translate(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Shift the spatial axes (-3, -2) by (dy, dx) with zero fill: what leaves the lattice is lost."""
+    out = np.zeros_like(a)
+    h, w = a.shape[-3:-1]
+    src_r, dst_r = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
+    src_c, dst_c = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
+    out[..., dst_r, dst_c, :] = a[..., src_r, src_c, :]
+    return out
+
+
+def _verdict(ok: bool, as_paper: bool) -> bool | None:
+    """A failed check fails; a passed check counts only when the run used the paper's set-up."""
+    if not ok:
+        return False
+    return True if as_paper else None
+
+
+def fig7(frames: np.ndarray, lattice: np.ndarray, y: np.ndarray, shifts: Sequence[dict],
+                names: Sequence[str], pad: int) -> list[Claim]:
+    """Checks of the Fig 7 set-up, computed from the data of this run.
+
+    A check that fails is "not reproduced"; a check that passes on a set-up other than the
+    paper's (other ``names``, or ``pad`` ≠ 10) is "not tested here".
+
+    Args:
+        frames: the images ``[T, 60, 60, 4]``.
+        lattice: the same frames zero-padded, ``[T, H, W, 4]``.
+        y: the shift-augmented trajectories ``[T, R, H, W, 4]``.
+        shifts: the ``R`` shift dicts of ``y``.
+        names: the emoji names of the frames.
+        pad: the padding width.
+    """
+    t = len(frames)
+    distinct = [not np.array_equal(frames[m], frames[m + 1]) for m in range(t - 1)]
+    fixed_last = t >= 2 and not distinct[-1]
+    seq_ok = t == 4 and fixed_last and all(distinct[:-1])
+    as_paper = tuple(names) == MORPH_SEQUENCE and pad == 10
+    seq = Claim(
+        "The data are the sequence alien → microbe → rooster → rooster: T = 4 frames, hence 3 transitions, "
+        "the last of which (rooster → rooster) makes the final image a fixed point",
+        f"T = {t} ({' → '.join(names)}), {t - 1} transition{'s' if t != 2 else ''}; last two frames identical: "
+        f"{'yes' if fixed_last else 'no'} (max difference "
+        f"{float(np.abs(frames[-1] - frames[-2]).max()) if t >= 2 else float('nan'):.3g})"
+        + ("" if tuple(names) == MORPH_SEQUENCE else "; the names differ from the paper's sequence"),
+        _verdict(seq_ok, as_paper),
+    )
+
+    h, w = lattice.shape[1:3]
+    border = np.ones((h, w), bool)
+    border[pad:h - pad, pad:w - pad] = False
+    border_max = float(np.abs(lattice[:, border]).max()) if border.any() else 0.0
+    inside_same = np.array_equal(lattice[:, pad:h - pad, pad:w - pad], frames)
+    in_range = float(frames.min()) >= 0.0 and float(frames.max()) <= 1.0
+    shape_ok = frames.shape[1:] == (60, 60, 4)
+    lat = Claim(
+        "Each image is a 60×60 RGBA array with values in [0, 1], embedded in an 80×80 lattice whose "
+        "10-cell border is zero in every channel",
+        f"images {frames.shape[1]}×{frames.shape[2]}×{frames.shape[3]}, values in "
+        f"[{float(frames.min()):.3g}, {float(frames.max()):.3g}]; lattice {h}×{w} (pad {pad}); "
+        f"largest absolute value in the border {border_max:.3g}; "
+        f"interior equals the image: {'yes' if inside_same else 'no'}",
+        _verdict(shape_ok and in_range and border_max == 0.0 and inside_same, as_paper),
+    )
+
+    base = lattice
+    no_wrap, kept = [], []
+    mass = float(base[..., 3].sum(dtype=np.float64))  # float64: exact for these sums, whatever the order
+    for k, s in enumerate(shifts):
+        moved = _translate(base, s["dy"], s["dx"])
+        no_wrap.append(np.array_equal(y[:, k], moved))
+        kept.append(float(moved[..., 3].sum(dtype=np.float64)) / mass if mass else 1.0)
+    largest = max((max(abs(s["dy"]), abs(s["dx"])) for s in shifts), default=0)
+    shift_ok = all(no_wrap) and min(kept) == 1.0
+    sh = Claim(
+        "The randomly shifted copies keep the whole image on the lattice (no pixel wraps across the periodic "
+        "boundary)",
+        f"{len(shifts)} copies, largest shift {largest} cells {'≤' if largest <= pad else '>'} pad {pad}; "
+        f"copies equal to a zero-filled translation: {sum(no_wrap)}/{len(shifts)}; "
+        f"α mass kept without wrap-around: {100 * min(kept):.1f}% (worst copy)",
+        _verdict(shift_ok, as_paper),
+    )
+    return [seq, lat, sh]
+
+
+def fig8_noise(R: Fig8Results) -> str:
+    """One Markdown sentence comparing the reference model with and without input noise."""
+    if R.no_noise is None:
+        return "The ablation was switched off (`noise_ablation=False`)."
+    if R.reference is None:
+        return "The ablation ran, but the sweeps have no relu/`ID_DIFF_LAP` model with noise to compare it with."
+    nn, ref = R.no_noise.trained.result, R.reference.trained.result
+    mn, mr = R.no_noise.morph, R.reference.morph
+    return (f"Without noise: {len(nn.loss)} epochs run, "
+            + (f"**diverged at epoch {nn.diverged_epoch}**" if nn.diverged else "no divergence")
+            + f", training loss {nn.train_loss:.2f} (with noise: {ref.train_loss:.2f}); distance to the rooster "
+            f"at n = {mn.steps[-1]}: {mn.extrapolation_error:.1f} (with noise: {mr.extrapolation_error:.1f}).")

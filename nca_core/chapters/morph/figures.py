@@ -1,0 +1,310 @@
+"""Figures 7–9 and videos S1–S3: the morphing data, loss curves, snapshots from the alien, hidden channels.
+
+Fig 7 trains nothing: the images are straight-alpha RGBA (paper-spec §4); to make transparency
+visible they are drawn composited over a light checkerboard, ``rgb·α + board·(1 − α)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from nca_core.chapters.morph.measure import Fig8Results, Run
+from nca_core.data.morph import add_input_noise
+from nca_core.runs.cache import Trained
+from nca_core.view.images import composite, hidden_quadrants
+from nca_core.view.plotting import figure_dir, no_ticks, save_figure
+from nca_core.view.video import write_video
+
+_OUTLINE = "#d62728"
+_SHIFTED = "#ff7f0e"
+
+
+def _window(ax, top: float, left: float, size: int, color: str, ls: str = "--", lw: float = 1.2) -> None:
+    """Outline the ``size``×``size`` cell block whose top-left cell is (top, left)."""
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False, ec=color, ls=ls, lw=lw))
+
+
+def fig7_sequence(frames: np.ndarray, names: Sequence[str]):
+    """(a) The data sequence ``frames[T, 60, 60, 4]``, one panel per frame, arrows for the transitions."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import ConnectionPatch
+
+    t = len(frames)
+    fig, axes = plt.subplots(1, t, figsize=(2.3 * t, 2.7), squeeze=False, gridspec_kw={"wspace": 0.45})
+    axes = axes[0]
+    for m, (ax, img, name) in enumerate(zip(axes, frames, names)):
+        ax.imshow(composite(img), interpolation="nearest")
+        no_ticks(ax)
+        ax.set_title(f"frame {m}: {name}", fontsize=9)
+    for m in range(t - 1):
+        fixed = np.array_equal(frames[m], frames[m + 1])
+        arrow = ConnectionPatch((1.03, 0.5), (-0.03, 0.5), "axes fraction", "axes fraction", axesA=axes[m],
+                                axesB=axes[m + 1], arrowstyle="-|>", color="0.25", lw=1.3)
+        fig.add_artist(arrow)
+        axes[m].text(1.225, 0.6, "t steps" + ("\n(fixed\npoint)" if fixed else ""), transform=axes[m].transAxes,
+                     ha="center", va="bottom", fontsize=8, color="0.25")
+    fig.suptitle(f"Training sequence: {t} frames, {t - 1} transitions of t NCA steps each", fontsize=10)
+    save_figure(fig, "fig7_sequence")
+    return fig
+
+
+def fig7_lattice(lattice: np.ndarray, pad: int, name: str = ""):
+    """(b) One frame on the padded lattice ``[H, W, 4]``: RGBA (padding tinted) and the α channel."""
+    import matplotlib.pyplot as plt
+
+    h, w = lattice.shape[:2]
+    inner = h - 2 * pad
+    tint = np.zeros((h, w, 4), np.float32)
+    tint[..., :3] = (0.25, 0.45, 0.85)
+    tint[..., 3] = 0.16
+    tint[pad:h - pad, pad:w - pad, 3] = 0.0
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.6))
+    ax = axes[0]
+    ax.imshow(composite(lattice), interpolation="nearest")
+    ax.imshow(tint, interpolation="nearest")
+    ax.set_title(f"{h}×{w} lattice{': ' + name if name else ''} (RGBA)", fontsize=9)
+    ax2 = axes[1]
+    im = ax2.imshow(lattice[..., 3], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    ax2.set_title("α channel (every channel is 0 in the border)", fontsize=9)
+    fig.colorbar(im, ax=ax2, fraction=0.046, pad=0.03)
+    for a in axes:
+        no_ticks(a)
+        _window(a, pad, pad, inner, _OUTLINE)
+    if pad > 0:
+        ax.annotate("", xy=(-0.5, h / 2), xytext=(pad - 0.5, h / 2),
+                    arrowprops={"arrowstyle": "<->", "color": _OUTLINE, "lw": 1.2})
+        ax.text(pad / 2 - 0.5, h / 2 - 2, f"{pad}", color=_OUTLINE, ha="center", va="bottom", fontsize=9,
+                fontweight="bold")
+    ax.text(pad + inner / 2 - 0.5, h - pad / 2 - 0.5, f"{inner}×{inner} image, {pad}-cell zero border",
+            color=_OUTLINE, ha="center", va="center", fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, "fig7_lattice")
+    return fig
+
+
+def fig7_shifted(y: np.ndarray, shifts: Sequence[dict], names: Sequence[str], pad: int):
+    """(c) The shift-augmented batch ``y[T, R, H, W, 4]``: rows are frames, columns trajectories.
+
+    The dashed red square is the unshifted image window, the orange one the shifted window.
+    """
+    import matplotlib.pyplot as plt
+
+    t, r = y.shape[:2]
+    inner = y.shape[2] - 2 * pad
+    size = 1.45
+    fig, axes = plt.subplots(t, r, figsize=(size * r + 0.4, size * t + 0.6), squeeze=False,
+                             gridspec_kw={"wspace": 0.06, "hspace": 0.06})
+    for m in range(t):
+        for k in range(r):
+            ax = axes[m][k]
+            ax.imshow(composite(y[m, k]), interpolation="nearest")
+            no_ticks(ax)
+            _window(ax, pad, pad, inner, _OUTLINE, lw=0.8)
+            _window(ax, pad + shifts[k]["dy"], pad + shifts[k]["dx"], inner, _SHIFTED, ls="-", lw=0.8)
+            if m == 0:
+                ax.set_title(f"r = {k}\n(dy, dx) = ({shifts[k]['dy']}, {shifts[k]['dx']})", fontsize=8)
+            if k == 0:
+                ax.set_ylabel(f"frame {m}\n{names[m]}", fontsize=8)
+    fig.suptitle(f"{r} randomly shifted copies of the sequence (one shift per trajectory, the same for every frame)",
+                 fontsize=10)
+    save_figure(fig, "fig7_shifted_copies")
+    return fig
+
+
+def noisy(lattice: np.ndarray, levels: Sequence[float], seed: int) -> list[np.ndarray]:
+    """``(1 − a)·x + a·U(0, 1)`` for each amplitude ``a``; the same uniform sample (``seed``) for all of them."""
+    return [add_input_noise(lattice, a, np.random.default_rng(seed)) for a in levels]
+
+
+def fig7_noise(lattice: np.ndarray, levels: Sequence[float], seed: int):
+    """(d) Input-noise augmentation of one lattice frame: the noisy image and ``max_c |x̃ − x|`` per amplitude."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    levels = list(levels)
+    outs = noisy(lattice, levels, seed)
+    positive = [a for a in levels if a > 0]
+    norm = LogNorm(vmin=min(positive) / 100 if positive else 1e-6, vmax=max(positive) if positive else 1.0)
+    n = len(levels) + 1
+    fig, axes = plt.subplots(2, n, figsize=(2.0 * n + 0.8, 4.4), squeeze=False)
+    axes[0][0].imshow(composite(lattice), interpolation="nearest")
+    axes[0][0].set_title("clean input", fontsize=9)
+    axes[1][0].text(0.5, 0.5, "reference", ha="center", va="center", transform=axes[1][0].transAxes, color="0.4")
+    axes[1][0].set_facecolor("#f3f3f3")
+    axes[0][0].set_ylabel("x̃ (RGBA)", fontsize=9)
+    axes[1][0].set_ylabel("max over channels |x̃ − x|", fontsize=9)
+    im = None
+    for j, (a, out) in enumerate(zip(levels, outs), start=1):
+        axes[0][j].imshow(composite(out), interpolation="nearest")
+        axes[0][j].set_title(f"a = {a:g}", fontsize=9)
+        diff = np.abs(out - lattice).max(axis=-1)
+        if a > 0:
+            im = axes[1][j].imshow(np.maximum(diff, norm.vmin), cmap="magma", norm=norm, interpolation="nearest")
+            axes[1][j].set_title(f"max {diff.max():.2g}", fontsize=8)
+        else:
+            axes[1][j].text(0.5, 0.5, "no noise", ha="center", va="center", transform=axes[1][j].transAxes)
+    for ax in axes.ravel():
+        no_ticks(ax)
+    if im is not None:
+        fig.colorbar(im, ax=axes[1].tolist(), fraction=0.025, pad=0.01)
+    fig.suptitle("Input noise x̃ = (1 − a)·x + a·U(0, 1), every channel (α included), same uniform sample",
+                 fontsize=10)
+    save_figure(fig, "fig7_input_noise")
+    return fig
+
+
+# ------------------------------------------------------------------ Figs 8–9
+
+
+def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
+    """Left: per-epoch training loss of each model (log scale). Right: its states from the alien
+    at n = 0, t, 2t, 3t and the extrapolation step, with the data in the last row.
+
+    Args:
+        rows: the runs by row label (e.g. ``{"ID_LAP": run}``), in display order.
+        y: the unshifted targets ``[T, H, W, 4]``.
+        title: the figure title; name: the file name (PNG in the figure folder).
+    """
+    import matplotlib.pyplot as plt
+
+    keys = list(rows)
+    morphs = {k: r.morph for k, r in rows.items()}
+    ncol = len(morphs[keys[0]].steps)
+    nrow = len(keys) + 1
+    fig = plt.figure(figsize=(5.2 + 1.35 * ncol, max(3.2, 1.35 * nrow)))
+    gs = fig.add_gridspec(nrow, ncol + 2, wspace=0.05, hspace=0.08, width_ratios=[3.0, 0.75] + [1.0] * ncol)
+    ax = fig.add_subplot(gs[:, 0])
+    for i, k in enumerate(keys):
+        loss = rows[k].trained.result.loss
+        ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=k)
+        if rows[k].trained.result.diverged:
+            ax.axvline(len(loss), color=f"C{i}", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("epoch mean loss (Euclidean)")
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.legend(fontsize=7)
+    m = len(y) - 1
+    for i, k in enumerate([*keys, None]):
+        for j in range(ncol):
+            a = fig.add_subplot(gs[i, 2 + j])
+            no_ticks(a)
+            if k is None:
+                img = y[min(j, m)]
+            else:
+                mo = morphs[k]
+                img = mo.obs[j, 0]
+            if np.isfinite(img).all():
+                a.imshow(composite(img), interpolation="nearest")
+            else:
+                a.set_facecolor("#f3f3f3")
+                a.text(0.5, 0.5, "diverged", ha="center", va="center", color="crimson", transform=a.transAxes,
+                       fontsize=8)
+            if i == 0:
+                n = morphs[keys[0]].steps[j]
+                t = morphs[keys[0]].t
+                a.set_title("n = 0" if j == 0 else "n = t" if n == t else f"n = {n // t}t", fontsize=9)
+            if j == 0:
+                label = "data" if k is None else k
+                if k is not None and "t =" not in label:
+                    label += f"\n(t={morphs[k].t})"
+                a.set_ylabel(label, fontsize=8)
+            if j == ncol - 1:
+                for s in a.spines.values():
+                    s.set_linestyle("--")
+    save_figure(fig, name)
+    return fig
+
+
+def trajectory(tr: Trained, y0: np.ndarray, steps: int, every: int = 1, seed: int = 0) -> tuple[np.ndarray, list[int]]:
+    """All channels of one rollout from ``y0 [H, W, 4]``: ``[F, H, W, C]`` and the step numbers."""
+    model = tr.model()
+    # one compiled loop over all steps (rollout would call it, and copy to the host, once per kept frame)
+    states = np.concatenate([model.prepare_state(y0[None]).numpy()[None], model.trajectory(y0[None], steps, seed)])
+    kept = list(range(0, steps + 1, every))
+    return np.nan_to_num(states[kept, 0], nan=0.0, posinf=1.0, neginf=0.0), kept
+
+
+def fig8_videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: int = 1, fps: int = 30,
+           seed: int = 0) -> dict[str, Path]:
+    """S1 (RGBA) and S2 (all channels) of ``models["S1"]``, S3 (all channels) of ``models["S3"]``.
+
+    Each is an MP4 in the figure folder, the lattice magnified 4× (S2/S3 2× per quadrant),
+    annotated with the step number.
+    """
+    out = {}
+    for key, tr in models.items():
+        states, kept = trajectory(tr, y0, steps, every, seed)
+        if key == "S1":
+            out["S1"] = write_video(composite(states[..., :4]), figure_dir() / "S1_rgba.mp4", kept, fps=fps, zoom=4)
+            key, label = "S2", "S2_channels"
+        else:
+            label = f"{key}_channels"
+        out[key] = write_video(hidden_quadrants(states), figure_dir() / f"{label}.mp4", kept, fps=fps, zoom=2)
+    return out
+
+
+def fig9_locality(cone: dict | None):
+    """The spread of a one-pixel change (:func:`~nca_core.chapters.morph.measure.light_cone`): the change
+    map with the hard bound and half of it, and the fraction of visibly changed pixels per distance.
+    ``None`` (no t = 8 model in the run) gives a figure that says so."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+    from matplotlib.patches import Rectangle
+
+    if cone is None:
+        fig, a = plt.subplots(figsize=(5, 1.2))
+        a.axis("off")
+        a.text(0.5, 0.5, "not computed: the run has no t = 8 model (parameter sampling)", ha="center", va="center")
+        save_figure(fig, "fig9_locality")
+        return fig
+
+    change, dist, n = cone["change"], cone["distance"], cone["steps"]
+    i, j = cone["pixel"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8.4, 3.6), gridspec_kw={"width_ratios": [1, 1.3]})
+    im = a.imshow(np.maximum(change, 1e-6), norm=LogNorm(1e-6, max(1.0, float(change.max()))), cmap="magma",
+                  interpolation="nearest")
+    fig.colorbar(im, ax=a, fraction=0.046, pad=0.02, label="largest RGBA change")
+    for r, ls in ((n, "-"), (n / 2, "--"), (cone["effective"], ":")):
+        a.add_patch(Rectangle((j - r - 0.5, i - r - 0.5), 2 * r + 1, 2 * r + 1, fill=False, ec="cyan", ls=ls, lw=1))
+    a.plot(j, i, "c+", ms=8)
+    no_ticks(a)
+    a.set_title(f"after {n} steps", fontsize=9)
+    share = np.bincount(dist.ravel(), weights=change.ravel()) / max(float(change.sum()), 1e-30)
+    ds = np.arange(len(share))
+    b.bar(ds, share, width=0.9, color="C0")
+    b.axvline(n, color="k", lw=1, label=f"bound: {n} cells")
+    b.axvline(n / 2, color="k", lw=1, ls="--", label=f"half: {n // 2} cells")
+    b.axvline(cone["effective"], color="C3", lw=1.5, ls=":", label=f"90% of the change: {cone['effective']} cells")
+    b.set_xlabel("Chebyshev distance from the erased pixel (cells)")
+    b.set_ylabel("share of the total change")
+    b.set_xlim(-0.5, min(int(dist.max()), 2 * n + 8))
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, "fig9_locality")
+    return fig
+
+
+def fig8_noise(R: Fig8Results):
+    """The reference relu model with and without input noise, as :func:`sweep_figure`; a figure
+    saying so when the run has no ablation."""
+    if R.no_noise is None or R.reference is None:
+        import matplotlib.pyplot as plt
+
+        fig, a = plt.subplots(figsize=(5, 1.2))
+        a.axis("off")
+        a.text(0.5, 0.5, "not computed: noise_ablation=False or no relu/ID_DIFF_LAP model", ha="center", va="center")
+        save_figure(fig, "fig8_noise")
+        return fig
+    return sweep_figure({"with noise": R.reference, "without noise": R.no_noise}, R.targets,
+                        "training loss, relu, ID_DIFF_LAP", "fig8_noise")
+
+
+def sweep_rows(runs: dict, label: str = "{}") -> dict[str, Run]:
+    """Row labels for a sweep ``{value: run}``: ``label`` formatted with each value (``"C = {}"``)."""
+    return {label.format(k): r for k, r in runs.items()}

@@ -1,0 +1,112 @@
+"""The morph chapter's notebooks (Figs 7–9, videos S1–S3): parameters, checks, models, figure files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nca_core.chapters.morph import jobs
+from nca_core.chapters.parts import MORPH
+from nca_core.core.config import ACTIVATIONS, LR_SCHEDULES
+from nca_core.core.kernels import KERNEL_SETS, PAPER_KERNEL_SETS
+from nca_core.data import morph as morph_data
+from nca_core.runs.notebook import Notebook
+from nca_core.runs.params import (
+    Param,
+    choice,
+    flag,
+    float_list,
+    int_list,
+    integer,
+    learning_rate,
+    number,
+    parsed,
+    same,
+    str_list,
+)
+
+
+def _emoji_names(name: str, value: Any) -> list[str]:
+    value = parsed(value)
+    accepted = f"a list of at least 2 emoji names from {', '.join(sorted(morph_data.EMOJI))}"
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise ValueError(f"{name}={value!r} is not accepted; accepted: {accepted}")
+    for v in value:
+        if v not in morph_data.EMOJI:
+            raise ValueError(f"{name}={value!r} is not accepted ({v!r} is unknown); accepted: {accepted}")
+    return list(value)
+
+
+def _shift_within_pad(values: dict[str, Any]) -> None:
+    if values["max_shift"] > values["pad"]:
+        raise ValueError(f"max_shift={values['max_shift']!r} is not accepted; accepted: an integer in "
+                         f"[0, pad={values['pad']}] (a larger shift wraps the image across the lattice boundary)")
+
+
+#: the training parameters of every morph-task notebook (the symmetry chapter's too)
+TRAINING = {
+    "epochs": Param({"smoke": 2, "quick": 100, "long": 600, "paper": 8000}, integer(1), "training epochs per model"),
+    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, learning_rate,
+                "Nadam learning rate, or the peak of the schedule (paper code 1e-3; quick 5e-3 makes up for 80× "
+                "fewer epochs)"),
+    "lr_schedule": Param({**same("constant"), "long": "cosine"}, choice(*LR_SCHEDULES),
+                         "learning-rate schedule: constant (the paper's), cosine or exponential decay to lr_min"),
+    "lr_min": Param(same(1e-5), learning_rate, "the rate a decaying schedule ends at"),
+    "chunk_size": Param({"smoke": 4, "quick": 8, "paper": 0}, integer(0),
+                        "pairs per gradient step; 0 = all pairs, one step per epoch (the authors' code)"),
+    "copies": Param({"smoke": 2, "quick": 8, "paper": 8}, integer(1), "randomly shifted copies of the sequence (R)"),
+    "seed": Param(same(0), integer(0), "seed of weights, shuffles and update masks"),
+    "input_noise": Param(same(1e-3), number(0.0, 1.0),
+                         "input-noise amplitude a, applied once before training (0 = none)"),
+    "retrain": Param(same(False), flag, "train even if cached or shipped weights exist"),
+}
+
+MORPHING_TASK = Notebook(
+    "morphing_task", MORPH, {
+        "names": Param(same(list(morph_data.MORPH_SEQUENCE)), _emoji_names, "emoji of the morph sequence, in order"),
+        "pad": Param(same(10), integer(0), "zero padding (cells) around the 60×60 images"),
+        "copies": Param(same(8), integer(1), "randomly shifted copies (trajectories R)"),
+        "max_shift": Param(same(10), integer(0), "shifts are drawn from [−max_shift, max_shift − 1]; at most pad"),
+        "seed": Param(same(0), integer(0), "seed of the shifts and of the noise sample"),
+        "input_noise": Param(same([1e-3, 0.05, 0.2]), float_list(0.0, 1.0),
+                             "input-noise amplitudes a of x ← (1−a)x + a·U(0,1) shown"),
+    },
+    figures=("fig7_sequence.png", "fig7_lattice.png", "fig7_shifted_copies.png", "fig7_input_noise.png"),
+    constraints=(_shift_within_pad,))
+
+KERNELS_ACTIVATIONS = Notebook(
+    "kernels_activations", MORPH, {
+        **TRAINING,
+        "channels": Param({"smoke": 8, "quick": 16, "paper": 16}, integer(4), "NCA channels C (4 observable: RGBA)"),
+        "t": Param({"smoke": 2, "quick": 32, "paper": 64}, integer(1), "NCA steps between consecutive images"),
+        "kernel_sets": Param({"smoke": ["ID_LAP", "ID_DIFF_LAP"], "quick": list(PAPER_KERNEL_SETS),
+                              "paper": list(PAPER_KERNEL_SETS)}, str_list(KERNEL_SETS),
+                             "kernel sets of panels A/B (relu)"),
+        "activations": Param({"smoke": ["relu", "linear"], "quick": ["linear", "relu", "swish", "tanh"],
+                              "paper": ["linear", "relu", "swish", "tanh"]}, str_list(ACTIVATIONS),
+                             "activations of panels C/D (ID_DIFF_LAP); leaky_relu and gelu also accepted"),
+        "noise_ablation": Param(same(True), flag, "also train the relu/ID_DIFF_LAP model without input noise"),
+        "extrapolate": Param(same(8), integer(4), "the snapshots and videos run to extrapolate × t steps"),
+        "video_every": Param(same(1), integer(1), "steps between video frames (S1–S3)"),
+    },
+    lambda P: jobs.fig8_jobs(P).all(),
+    ("fig8_kernels.png", "fig8_activations.png", "fig8_noise.png", "S1_rgba.mp4", "S2_channels.mp4",
+     "S3_channels.mp4"))
+
+CHANNELS_SAMPLING = Notebook(
+    "channels_sampling", MORPH, {
+        **TRAINING,
+        "channel_list": Param({"smoke": [4, 8], "quick": [4, 8, 16, 32], "paper": [4, 6, 8, 10, 12, 14, 16, 32]},
+                              int_list(4), "channel counts C of the channel slice (panels A/B)"),
+        "channel_t": Param({"smoke": 2, "quick": 32, "paper": 32}, integer(1), "t of the channel slice"),
+        "sampling": Param({"smoke": [2, 8], "quick": [2, 8, 32, 64], "paper": [1, 2, 4, 8, 16, 32, 64, 128]},
+                          int_list(1), "time samplings t of the sampling slice (panels C/D)"),
+        "sampling_channels": Param({"smoke": 8, "quick": 16, "paper": 16}, integer(4), "C of the sampling slice"),
+        "symmetric": Param(same(True), flag,
+                           "also train the ID_LAP_AV model at the largest C (for the symmetry analyses)"),
+        "extrapolate": Param(same(8), integer(4), "the snapshots run to extrapolate × t steps"),
+    },
+    lambda P: jobs.fig9_jobs(P).all(),
+    ("fig9_channels.png", "fig9_sampling.png", "fig9_locality.png", "fig9_stability_models.png"))
+
+#: the chapter's notebooks, in reading order
+NOTEBOOKS = (MORPHING_TASK, KERNELS_ACTIVATIONS, CHANNELS_SAMPLING)

@@ -1,0 +1,1 @@
+"""Fig 12: symmetric stencils and rotation augmentation, on rotated and mirrored inputs."""

@@ -1,1 +1,0 @@
-"""Gray-Scott chapter (Figs 3–6, videos S4–S6): jobs, measure, claims, figures."""

@@ -1,0 +1,45 @@
+"""Claims tables and provenance lines."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from nca_core.core.config import TrainConfig
+from nca_core.book import report
+
+
+def _model(epochs_run: int, best: int, **train) -> SimpleNamespace:
+    res = SimpleNamespace(train_config=TrainConfig(t=32, **train), loss=np.ones(epochs_run), best_epoch=best)
+    return SimpleNamespace(result=res, source="shipped", weights_hash="abc123")
+
+
+def test_provenance_names_profile_epochs_schedule_and_best_epoch():
+    quick = _model(300, 120, epochs=300, lr=5e-3)
+    long = _model(2000, 1999, epochs=2000, lr=1e-3, lr_schedule="cosine", lr_min=1e-5)
+    line = report.provenance("long", {}, [quick, long])
+    assert "profile **long**" in line
+    assert "300 epochs at lr 0.005" in line and "2000 epochs at lr 0.001 → 1e-05 (cosine)" in line
+    assert "best epochs 121, 2000" in line
+    cut = _model(700, 650, epochs=2000, lr=1e-3)  # a run that stopped early (diverged)
+    assert "700 of 2000 epochs" in report.provenance("quick", {"epochs": 2000}, [cut])
+    assert "`epochs=2000`" in report.provenance("quick", {"epochs": 2000}, [cut])
+
+
+def test_provenance_names_the_tiers_models_came_from_when_not_the_notebooks_own():
+    m = _model(600, 592, epochs=600, lr=5e-3, lr_schedule="cosine", lr_min=1e-5)
+    line = report.provenance("quick", {}, [m, m], tiers=["long", "long"])
+    assert "profile **quick** (models from the **long** tier) ·" in line
+    assert "profile **quick** (models from the **long** and **quick** tiers) ·" in report.provenance(
+        "quick", {}, [m, m], tiers=["long", "quick"])
+    assert report.provenance("long", {}, [m], tiers=["long"]).startswith("*Provenance:* profile **long** ·")
+    assert report.provenance("quick", {}, [m]).startswith("*Provenance:* profile **quick** ·")
+
+
+def test_claims_table_shows_each_verdict():
+    text = report.claims_markdown([report.Claim("a", "x", True), report.Claim("b", "y", False),
+                                   report.Claim("c", "z", None)])
+    assert text.count("\n") == 4 and "| claim (paper) |" in text
+    for row in ("| a | x | ✅ reproduced |", "| b | y | ❌ not reproduced |", "| c | z | ➖ not tested here |"):
+        assert row in text

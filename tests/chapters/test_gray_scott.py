@@ -1,0 +1,87 @@
+"""Analyses behind Figs 3–6: PDE comparison, divergence, pattern statistics, claims."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA, init_params
+from nca_core.data import gray_scott as pde
+from nca_core.chapters.gray_scott import claims as gs
+from nca_core.chapters.gray_scott.measure import compare_to_pde, invasion, pattern_statistics
+from nca_core.chapters.measures import moving_average
+
+
+def test_identity_nca_against_pde_gives_the_frozen_distance():
+    ic = pde.test_ic(64)
+    nca = NCA(NCAConfig.gray_scott(), seed=0)  # untrained: the identity map
+    c = compare_to_pde(nca, ic, 40, snapshots=[0, 40], video_every=10, block=16)
+    ref = pde.solve(ic, 40)
+    frozen = np.sqrt(np.sum((ref - ic) ** 2, axis=(1, 2, 3)))
+    np.testing.assert_allclose(c.distance, frozen, rtol=1e-4, atol=1e-5)
+    assert c.test_loss == pytest.approx(frozen[1:].mean(), rel=1e-4)
+    np.testing.assert_allclose(c.snapshots[40][1], ref[40], atol=1e-6)
+    assert c.video_steps == [0, 10, 20, 30, 40] and c.video_nca.shape == (5, 64, 64)
+
+
+def test_exploding_nca_is_marked_diverged():
+    cfg = NCAConfig.gray_scott()
+    p = init_params(cfg, 0)
+    p["b_out"][:] = 200.0  # every step adds 200: |x| > 1e3 after 5 steps
+    c = compare_to_pde(NCA(cfg, params=p), pde.test_ic(64), 20, snapshots=[20])
+    assert c.diverged_at == 5
+    assert np.isnan(c.test_loss) and c.snapshots[20][0] is None
+
+
+def test_pattern_statistics_on_known_fields():
+    rows, cols = np.indices((64, 64))
+    stripes = np.zeros((64, 64, 2))
+    stripes[..., 1] = (cols % 8 < 4).astype(float)
+    s = pattern_statistics(stripes)
+    assert s["coverage"] == pytest.approx(0.5)
+    assert s["wavelength"] == pytest.approx(8.0, rel=0.25)
+    flat = np.full((64, 64, 2), 0.3)
+    f = pattern_statistics(flat)
+    assert f["contrast"] < 1e-12 and np.isnan(f["wavelength"]) and f["coverage"] == 1.0
+
+
+def test_moving_average_window():
+    x, m, s = moving_average(np.array([2.0, 0.0, 1.0]), np.array([3.0, 1.0, np.nan]), window=3)
+    np.testing.assert_array_equal(x, [0.0, 1.0, 2.0])
+    np.testing.assert_allclose(m, [1.0, 2.0, 3.0])  # NaN ignored
+
+
+def test_fig3_claims_hold_for_the_training_data():
+    traj = pde.solve(pde.training_ics(), 1024, every=64)
+    claims = gs.fig3(traj, list(range(0, 1025, 64)))
+    assert [c.verdict for c in claims] == [True, True]
+
+
+def test_invasion_tells_growing_from_frozen_patterns():
+    ic = pde.test_ic(128)
+    grown = pde.solve(ic, 2048, every=2048)[-1]
+    assert invasion(grown, ic) > 0.3  # the PDE maze grows into the empty region (39% by n = 2048)
+    assert invasion(ic, ic) == 0.0  # a frozen initial condition does not
+
+
+def test_trajectory_equals_rollout_step_by_step():
+    cfg = NCAConfig.emoji(channels=6)
+    rng = np.random.default_rng(0)
+    p = init_params(cfg, 1)
+    p["w_out"] = rng.normal(0, 0.05, p["w_out"].shape).astype("float32")
+    nca = NCA(cfg, params=p)
+    x0 = rng.random((2, 12, 12, 4))
+    a = nca.trajectory(x0, 9, seed=3, start=5)
+    b = nca.rollout(x0, 9, seed=3, every=1, start=5)[1:]
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_spearman_ranks_ties_by_their_mean_rank():
+    from nca_core.chapters.measures import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert np.isnan(spearman([1, 2, 3], [5, 5, 5]))  # identical losses: no trend, not ρ = 1
+    assert spearman([1, 2, 3, 4], [1, 1, 2, 2]) == pytest.approx(np.corrcoef([0, 1, 2, 3], [0.5, 0.5, 2.5, 2.5])[0, 1])
+    assert np.isnan(spearman([1, np.nan], [2, 3]))

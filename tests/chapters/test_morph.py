@@ -1,0 +1,272 @@
+"""The morph-task experiments (Figs 8–9): jobs, training with and without input noise,
+the rollout measures, the locality check, the video frames and the claim logic."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA
+from nca_core.core.train import Trainer
+from nca_core.book import registry
+from nca_core.chapters.morph import claims as emoji_claims
+from nca_core.chapters.morph import figures as emoji_figs
+from nca_core.chapters.morph import jobs as emoji
+from nca_core.chapters.morph import measure as emoji_eval
+from nca_core.runs import cache as experiments
+from nca_core.runs import sweep
+from nca_core.view.images import hidden_quadrants
+
+
+def _fake(cfg: NCAConfig, params_: dict, t: int = 2, label: str = "m", loss: float = 1.0) -> SimpleNamespace:
+    """A stand-in for experiments.Trained with hand-set weights."""
+    job = SimpleNamespace(nca=cfg, train=SimpleNamespace(t=t), label=label, key=label)
+    res = SimpleNamespace(params=params_, train_loss=loss, diverged=False)
+    return SimpleNamespace(job=job, result=res, model=lambda: NCA(cfg, params=params_))
+
+
+def _zero(cfg: NCAConfig) -> dict:
+    f, h, c = cfg.n_features, cfg.hidden, cfg.channels
+    return {"w_hidden": np.zeros((f, h), np.float32), "w_out": np.zeros((h, c), np.float32),
+            "b_out": np.zeros(c, np.float32)}
+
+
+def _diffusion(channels: int = 4, fire_rate: float = 1.0, d: float = 0.2) -> tuple[NCAConfig, dict]:
+    """A linear ID_LAP NCA that is one Euler step of u_t = d·Δu per channel (zero boundary)."""
+    cfg = NCAConfig(channels=channels, observable=4, kernel_set="ID_LAP", activation="linear",
+                    hidden=channels, fire_rate=fire_rate, boundary="zero")
+    p = _zero(cfg)
+    for c in range(channels):
+        p["w_hidden"][2 * c + 1, c] = d  # features are channel-major: [c·ID, c·LAP, ...]
+    p["w_out"] = np.eye(channels, dtype=np.float32)
+    return cfg, p
+
+
+# ---------------------------------------------------------------- jobs
+def test_quick_profile_jobs_share_runs_and_name_the_stability_models():
+    A, _ = registry.resolve("kernels_activations", {"profile": "quick"})
+    B, _ = registry.resolve("channels_sampling", {"profile": "quick"})
+    ja, jb = emoji.fig8_jobs(A), emoji.fig9_jobs(B)
+    assert ja.kernels["ID_DIFF_LAP"].key == ja.activations["relu"].key == jb.channels[16].key == jb.sampling[32].key
+    assert len(ja.all()) == 8  # 4 kernel sets + 3 other activations + the no-noise ablation
+    assert ja.no_noise.train.input_noise == 0 and ja.activations["relu"].train.input_noise == 1e-3
+    stab = emoji.stability_jobs(B)
+    got = {k: (j.nca.channels, j.train.t, j.nca.kernel_set) for k, j in stab.items()}
+    assert got == {"C32_t32": (32, 32, "ID_DIFF_LAP"), "C16_t64": (16, 64, "ID_DIFF_LAP"),
+                   "C32_t32_sym": (32, 32, "ID_LAP_AV")}
+    assert all(j.nca.activation == "relu" and j.nca.fire_rate == 0.5 and j.data["copies"] == 8 for j in stab.values())
+    assert stab["C32_t32"] == jb.channels[32] and stab["C16_t64"] == jb.sampling[64]
+    assert stab["C32_t32_sym"] == jb.symmetric
+    assert len(jb.all()) == 4 + 4 - 1 + 1  # C 4, 8, 16, 32; t 2, 8, 32, 64 (C=16 t=32 shared); the symmetric model
+
+
+def test_paper_profile_jobs_are_the_authors_settings():
+    A, _ = registry.resolve("kernels_activations", {"profile": "paper"})
+    j = emoji.fig8_jobs(A).activations["relu"]
+    assert (j.nca.channels, j.train.t, j.train.epochs, j.train.lr, j.train.chunk_size) == (16, 64, 8000, 1e-3, None)
+    assert (j.train.state_reg, j.train.input_noise, j.train.augment_every) == (0.0, 1e-3, 0)
+    assert j.data == experiments.emoji_spec(copies=8)
+
+
+def test_schedule_arguments_keep_every_existing_key():
+    """job()'s schedule arguments at their defaults change no cache key; a schedule makes a new one."""
+    quick = emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8)
+    assert quick.key == "6142695078da787e"  # the shipped quick C=16 t=32 ID_DIFF_LAP relu model
+    assert emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8, lr_schedule="constant", lr_min=1e-4).key == quick.key
+    assert emoji.job().key == emoji.job(lr_schedule="constant", warmup=0).key
+    cos = emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8, lr_schedule="cosine", lr_min=1e-5)
+    assert cos.key != quick.key and cos.train.lr_schedule == "cosine" and cos.train.lr_min == 1e-5
+    assert cos.label == quick.label + " cosine"
+    assert emoji.job(16, 32, epochs=100, lr=5e-3, chunk_size=8, warmup=10).key != quick.key
+
+
+def test_every_quick_profile_model_is_shipped():
+    """`make book` at the quick profile loads every model of the chapter instead of training it."""
+    A, _ = registry.resolve("kernels_activations", {"profile": "quick"})
+    B, _ = registry.resolve("channels_sampling", {"profile": "quick"})
+    root = experiments.weights_dir()
+    for j in [*emoji.fig8_jobs(A).all(), *emoji.fig9_jobs(B).all()]:
+        assert (root / j.key / "manifest.json").exists(), j.label
+
+
+def test_stability_models_load_by_name_without_training(monkeypatch, tmp_path):
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path))
+    monkeypatch.setattr(Trainer, "fit", lambda *a, **k: pytest.fail("a shipped model was retrained"))
+    models = emoji_eval.stability_models("quick", progress=False)
+    assert sorted(models) == ["C16_t64", "C32_t32", "C32_t32_sym"]
+    assert all(m.source == "shipped" and np.isfinite(m.result.train_loss) for m in models.values())
+    assert models["C32_t32_sym"].job.nca.kernel_set == "ID_LAP_AV" and models["C16_t64"].job.train.t == 64
+
+
+def test_stability_models_by_name_touch_only_those_models(monkeypatch):
+    """A chapter that needs one model must not train (or wait for) the others: Fig 11 at a tier
+    whose C16 t=64 model was not trained yet hung on that model."""
+    asked = []
+    monkeypatch.setattr(sweep, "run", lambda jobs, **kw: asked.extend(j.key for j in jobs) or
+                        [SimpleNamespace(job=j) for j in jobs])
+    P, _ = registry.resolve("channels_sampling", {"profile": "quick", "symmetric": False})
+    wanted = emoji.stability_jobs(P)["C32_t32"]
+    models = emoji_eval.stability_models("quick", progress=False, symmetric=False, names=["C32_t32"])
+    assert list(models) == ["C32_t32"] and asked == [wanted.key]
+    with pytest.raises(ValueError, match=r"names: \['C32_t32_sym'\].*expected some of \['C16_t64', 'C32_t32'\]"):
+        emoji_eval.stability_models("quick", symmetric=False, names=["C32_t32_sym"])
+
+
+@pytest.mark.parametrize("ns,needle", [({"profile": "smoke", "kernel_sets": ["ID_FOO"]}, "kernel_sets"),
+                                       ({"profile": "smoke", "activations": "sigmoid"}, "activations"),
+                                       ({"profile": "smoke", "channels": 3}, "channels")])
+def test_bad_emoji_parameters_are_rejected(ns, needle):
+    with pytest.raises(ValueError, match=needle):
+        registry.resolve("kernels_activations", ns)
+    with pytest.raises(ValueError, match="channel_list"):
+        registry.resolve("channels_sampling", {"profile": "smoke", "channel_list": [2, 8]})
+
+
+# ---------------------------------------------------------------- training
+def _tiny(input_noise: float, **train):
+    j = emoji.job(channels=6, t=2, epochs=3, lr=5e-3, chunk_size=3, copies=2, input_noise=input_noise)
+    tc = j.train.__class__(**{**j.train.to_dict(), **train})
+    return Trainer(j.nca, tc, experiments.build_data(j.data))
+
+
+def test_morph_training_with_and_without_input_noise_completes_and_records():
+    with_noise = _tiny(1e-3).fit(progress=False)
+    without = _tiny(0.0).fit(progress=False)
+    for r in (with_noise, without):
+        assert len(r.loss) == 3 and np.isfinite(r.loss).all()
+        assert isinstance(r.diverged, bool) and (r.diverged_epoch is None) == (not r.diverged)
+    # the augmentation really reaches the inputs: the first epoch already differs
+    assert with_noise.loss[0] != without.loss[0]
+
+
+def test_morph_training_divergence_is_recorded_not_raised():
+    r = _tiny(0.0, lr=0.9, divergence_threshold=1.5, epochs=6).fit(progress=False)
+    assert r.diverged and r.diverged_epoch is not None and len(r.loss) <= 6
+    assert all(np.isfinite(v).all() for v in r.params.values())
+
+
+# ---------------------------------------------------------------- measures
+def test_identity_model_errors_are_the_frame_distances():
+    y = emoji_eval.targets()
+    cfg = NCAConfig.emoji(channels=6)
+    m = emoji_eval.evaluate(_fake(cfg, _zero(cfg), t=3), y, extrapolate=4, samples=2)
+    assert m.steps == [0, 3, 6, 9, 12]
+    expect = [np.linalg.norm(y[0] - y[k]) for k in (1, 2, 3)]
+    np.testing.assert_allclose(m.errors, expect, rtol=1e-5)
+    np.testing.assert_allclose(m.extrapolation_error, expect[-1], rtol=1e-5)
+    assert m.diverged_at is None and m.hidden.shape == (5, 80, 80, 2)
+    assert m.iou == pytest.approx(float(emoji_eval.shape_iou(y[0], y[3])))
+
+
+def test_blown_up_rollout_is_marked_diverged():
+    y = emoji_eval.targets()
+    cfg = NCAConfig.emoji(channels=4, fire_rate=1.0)
+    p = _zero(cfg)
+    p["b_out"][:] = 50.0  # +50 per step: |x| > 1e3 after 20 steps
+    m = emoji_eval.evaluate(_fake(cfg, p, t=4), y, extrapolate=8)
+    assert m.diverged_at == 32 and np.isnan(m.obs[-1]).all() and m.extrapolation_error == np.inf
+    assert np.isfinite(m.errors[:3]).all()
+
+
+def test_box_blur_matches_direct_window_mean():
+    x = np.random.default_rng(0).random((2, 9, 7, 3))
+    got = emoji_eval.box_blur(x, 5)
+    p = np.pad(x, [(0, 0), (2, 2), (2, 2), (0, 0)])
+    want = np.array([[p[:, i:i + 5, j:j + 5].mean(axis=(1, 2)) for j in range(7)] for i in range(9)])
+    want = want.transpose(2, 0, 1, 3)  # [i, j, b, c] → [b, i, j, c]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_shape_iou_and_colour_error():
+    a = np.zeros((6, 6, 4))
+    a[1:3, 1:3] = 1.0
+    b = np.zeros((6, 6, 4))
+    b[1:3, 1:4] = 1.0
+    assert emoji_eval.shape_iou(a, b) == pytest.approx(4 / 6)
+    assert emoji_eval.shape_iou(a, a) == 1.0
+    assert emoji_eval.colour_error(a, b) == pytest.approx(2 / 6)  # 2 of the 6 opaque target pixels differ by 1 in RGB
+
+
+def test_light_cone_of_diffusion_spreads_exactly_one_cell_per_step():
+    y0 = emoji_eval.targets()[0]
+    cfg, p = _diffusion(fire_rate=1.0, d=0.05)
+    cone = emoji_eval.light_cone(_fake(cfg, p), y0, 5)
+    assert cone["exact"] == 5  # the heat kernel of n Euler steps has support radius n
+    assert cone["visible"] < 5 and cone["change"][cone["pixel"]] > 0.1
+    assert 0 < cone["effective"] < 5  # the mass of a heat kernel is concentrated near its centre
+    cfg, p = _diffusion(fire_rate=0.5)
+    cone = emoji_eval.light_cone(_fake(cfg, p), y0, 5)
+    assert 1 <= cone["exact"] <= 5
+    cfg = NCAConfig.emoji(channels=4)
+    cone = emoji_eval.light_cone(_fake(cfg, _zero(cfg)), y0, 5)  # the identity map moves nothing
+    assert cone["exact"] == 0 and cone["visible"] == 0 and cone["effective"] == 0
+
+
+def test_video_trajectory_equals_the_rollout():
+    y0 = emoji_eval.targets()[0][20:44, 20:44]
+    cfg = NCAConfig.emoji(channels=8)
+    p = {k: np.random.default_rng(1).normal(0, 0.1, v.shape).astype(np.float32) for k, v in _zero(cfg).items()}
+    tr = _fake(cfg, p)
+    states, kept = emoji_figs.trajectory(tr, y0, 9, every=3, seed=4)
+    assert kept == [0, 3, 6, 9]
+    want = NCA(cfg, params=p).rollout(y0[None], 9, seed=4, every=3)[:, 0]
+    np.testing.assert_allclose(states, want, atol=1e-5)
+    assert np.abs(states[-1] - states[0]).max() > 1e-3  # the model really moved
+
+
+def test_hidden_quadrants_place_each_channel_group():
+    s = np.zeros((1, 8, 8, 16), np.float32)
+    s[..., 3] = 1.0  # opaque black picture
+    s[..., 4], s[..., 7] = 20.0, 20.0  # group 4–7: red, opaque
+    s[..., 9], s[..., 11] = 20.0, 20.0  # group 8–11: green, opaque
+    s[..., 14], s[..., 15] = 20.0, 20.0  # group 12–15: blue, opaque
+    q = hidden_quadrants(s)[0]
+    assert q.shape == (16, 16, 3)
+    np.testing.assert_allclose(q[:8, :8], 0.0)
+    np.testing.assert_allclose(q[:8, 8:], np.broadcast_to([1, 0.5, 0.5], (8, 8, 3)), atol=1e-6)
+    np.testing.assert_allclose(q[8:, :8], np.broadcast_to([0.5, 1, 0.5], (8, 8, 3)), atol=1e-6)
+    np.testing.assert_allclose(q[8:, 8:], np.broadcast_to([0.5, 0.5, 1], (8, 8, 3)), atol=1e-6)
+
+
+# ---------------------------------------------------------------- claims
+def _morph(label: str, loss: float, iou: float = 0.8, detail: float = 10.0, t: int = 32, diverged: bool = False,
+           colour: float = 0.05) -> emoji_eval.Morph:
+    return emoji_eval.Morph(label=label, t=t, steps=[0, t, 2 * t, 3 * t, 8 * t], obs=np.zeros((5, 1, 2, 2, 4)),
+                            hidden=None, errors=np.array([loss, loss, loss]), extrapolation_error=loss, iou=iou,
+                            detail=detail, colour=colour, diverged_at=None, train_loss=loss,
+                            training_diverged=diverged)
+
+
+def test_fig8_claim_verdicts_follow_the_numbers():
+    kern = {"ID_LAP": _morph("a", 20), "ID_LAP_AV": _morph("b", 21), "ID_DIFF": _morph("c", 15),
+            "ID_DIFF_LAP": _morph("d", 12)}
+    acts = {"relu": _morph("x relu", 12), "linear": _morph("x linear", 25, iou=0.6, detail=14),
+            "tanh": _morph("x tanh", 13, detail=11)}
+    c = emoji_claims.fig8_claims(kern, acts, _morph("nn", 30, diverged=True), acts["relu"])
+    assert [x.verdict for x in c] == [True, True, True, True]
+    kern["ID_LAP"] = _morph("a", 14)  # a symmetric set beats a gradient set
+    acts["tanh"] = _morph("x tanh", 11)  # relu no longer best
+    acts["linear"] = _morph("x linear", 25, iou=0.3)  # shape lost
+    c = emoji_claims.fig8_claims(kern, acts, _morph("nn", 30), acts["relu"])
+    assert [x.verdict for x in c] == [False, False, False, False]
+    c = emoji_claims.fig8_claims({"ID_LAP": kern["ID_LAP"]}, {"relu": acts["relu"]})
+    assert [x.verdict for x in c] == [None, None, None]
+
+
+def test_fig9_claim_verdicts_follow_the_numbers():
+    y = emoji_eval.targets()
+    good = {4: _morph("4", 30), 8: _morph("8", 25), 16: _morph("16", 20), 32: _morph("32", 15)}
+    assert emoji_claims.fig9_channel_claims(good)[0].verdict is True
+    bad = {**good, 32: _morph("32", 22)}
+    assert emoji_claims.fig9_channel_claims(bad)[0].verdict is False
+    assert emoji_claims.fig9_channel_claims({4: good[4], 8: good[8]})[0].verdict is None
+    samp = {8: _morph("8", 20, iou=0.7, detail=12, t=8), 32: _morph("32", 15, detail=9)}
+    cone = {"pixel": (40, 40), "exact": 14, "visible": 3, "effective": 7, "steps": 16}
+    assert [c.verdict for c in emoji_claims.fig9_sampling_claims(samp, y, cone)] == [True, True]
+    samp[8] = _morph("8", 20, iou=0.2, detail=12, t=8)
+    cone["effective"] = 15  # the change spread far beyond the effective range
+    assert [c.verdict for c in emoji_claims.fig9_sampling_claims(samp, y, cone)] == [False, False]
+    assert [c.verdict for c in emoji_claims.fig9_sampling_claims({32: samp[32]}, y, None)] == [None, None]

@@ -40,14 +40,21 @@ RECIPES = {
     "paper": dict(lr=1e-3, chunk_size=0),  # constant 1e-3, one step per epoch over all pairs
     "cosine": dict(lr=5e-3, chunk_size=8, lr_schedule="cosine", lr_min=1e-5),
     "cosine-paper-lr": dict(lr=1e-3, chunk_size=8, lr_schedule="cosine", lr_min=1e-5),
+    # more optimiser steps per epoch: the 24 pairs in chunks of 4, 2 or 1 (6, 12, 24 steps), a short cosine
+    "steps6": dict(lr=5e-3, chunk_size=4, lr_schedule="cosine", lr_min=1e-5, epochs=120),
+    "steps12": dict(lr=3e-3, chunk_size=2, lr_schedule="cosine", lr_min=1e-5, epochs=120),
+    "steps12-lr5e-3": dict(lr=5e-3, chunk_size=2, lr_schedule="cosine", lr_min=1e-5, epochs=120),
+    "steps24": dict(lr=2e-3, chunk_size=1, lr_schedule="cosine", lr_min=1e-5, epochs=120),
 }
 #: the target: rooster distance at 3t at most this fraction of the quick model's
 TARGET_FRACTION = 2 / 3
 EXTRAPOLATE = 8
 
 
-def recipe_job(name: str, epochs: int) -> cache.Job:
-    return jobs.job(**MODEL, **{"epochs": epochs, **RECIPES[name]})
+def recipe_job(name: str, epochs: int, **model) -> cache.Job:
+    """The morph run of recipe ``name`` (``epochs`` unless the recipe sets its own) for :data:`MODEL`
+    with ``model``'s changes (channels, t)."""
+    return jobs.job(**{**MODEL, **model}, **{"epochs": epochs, **RECIPES[name]})
 
 
 def evaluate(trained: cache.Trained, samples: int) -> list[dict]:
@@ -71,12 +78,12 @@ def evaluate(trained: cache.Trained, samples: int) -> list[dict]:
     return rows
 
 
-def panels(baseline: dict) -> list[common.Panel]:
-    """Rooster distance at 3t (with the target), at 8t, one-transition ratio; the quick model's values dotted."""
+def panels(baseline: dict, name: str = "quick", fraction: float = TARGET_FRACTION) -> list[common.Panel]:
+    """Rooster distance at 3t (with the target), at 8t, one-transition ratio; the baseline's values dotted."""
     def quick(col: str) -> list:
-        return [(baseline[col], "quick (shipped)", ":")] if baseline else []
+        return [(baseline[col], f"{name} (shipped)", ":")] if baseline else []
 
-    target = [(TARGET_FRACTION * baseline["distance_3t"], "target: 2/3 of quick", "--")] if baseline else []
+    target = [(fraction * baseline["distance_3t"], f"target: {fraction:.2g} × {name}", "--")] if baseline else []
     return [("distance_3t", "rooster distance at 3t", target + quick("distance_3t"), None),
             ("distance_8t", f"rooster distance at {EXTRAPOLATE}t", quick("distance_8t"), None),
             ("transition_ratio", "one-transition error / no change", [(1.0, None, "--")] + quick("transition_ratio"),
@@ -86,21 +93,33 @@ def panels(baseline: dict) -> list[common.Panel]:
 def main(argv: list[str] | None = None) -> int:
     ap = common.parser(__doc__, list(RECIPES), ["quick", "paper", "cosine", "cosine-paper-lr"], 2000, 100)
     ap.add_argument("--samples", type=int, default=4, help="mask realisations per measure")
+    ap.add_argument("--channels", type=int, default=MODEL["channels"], help="C of the model (the ends of Fig 9)")
+    ap.add_argument("--t", type=int, default=MODEL["t"], help="t of the model (the ends of Fig 9)")
+    ap.add_argument("--baseline", default="quick", choices=sorted(RECIPES) + ["none"],
+                    help="the recipe the target is relative to (quick: the shipped quick model; cosine with "
+                         "--epochs 600: the shipped long model, for the ends of Fig 9; none: no target, where "
+                         "no model of this C and t is shipped)")
+    ap.add_argument("--target-fraction", type=float, default=TARGET_FRACTION,
+                    help="target: rooster distance at 3t at most this fraction of the baseline's")
     args = ap.parse_args(argv)
-    report = {"task": "morph C=16 t=32 ID_DIFF_LAP relu", "epochs": args.epochs, "every": args.every,
-              "samples": args.samples, "recipes": {}}
+    model = {"channels": args.channels, "t": args.t}
+    own = model == {k: MODEL[k] for k in model}
+    report = {"task": f"morph C={args.channels} t={args.t} ID_DIFF_LAP relu", "epochs": args.epochs,
+              "every": args.every, "samples": args.samples, "recipes": {}}
     baseline: dict = {}  # the quick model's best row
     # the baseline first, always: the target is relative to it
-    for name in ["quick", *(r for r in args.recipes if r != "quick")]:
-        job = recipe_job(name, args.epochs)
+    first = [] if args.baseline == "none" else [args.baseline]
+    for name in [*first, *(r for r in args.recipes if r != args.baseline)]:
+        job = recipe_job(name, args.epochs, **model)
         trained = common.load_or_train(name, job, args.every, args.evaluate_only)
         if trained is None:
             continue
         rows = evaluate(trained, args.samples)
-        if name == "quick":
+        if name == args.baseline:
             baseline = next(r for r in rows if not r["label"].isdigit())
+            report["baseline"] = args.baseline
             report["baseline_distance_3t"] = baseline["distance_3t"]
-            report["target_distance_3t"] = TARGET_FRACTION * baseline["distance_3t"]
+            report["target_distance_3t"] = args.target_fraction * baseline["distance_3t"]
         target = report.get("target_distance_3t", -1.0)
         for r in rows:
             r["meets_target"] = bool(r["distance_3t"] <= target)
@@ -108,10 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         report["recipes"][name] = common.entry(job, settings, rows, trained.result)
         report["recipes"][name]["loss_flat"] = quality.loss_flat(trained.result.loss)
     target = report.get("target_distance_3t")
-    common.write(report, args.out, "morph_time_to_quality", panels(baseline),
-                 "Morph C = 16, t = 32: rooster distance from the alien against training epochs and seconds",
-                 xs=("epoch", "seconds"))
-    print(f"\ntarget: rooster distance at 3t ≤ {target:.2f} (quick: {report['baseline_distance_3t']:.2f})"
+    stem = "morph_time_to_quality" if own else f"morph_time_to_quality_C{args.channels}_t{args.t}"
+    common.write(report, args.out, stem, panels(baseline, args.baseline, args.target_fraction),
+                 f"Morph C = {args.channels}, t = {args.t}: rooster distance from the alien against training epochs "
+                 "and seconds", xs=("epoch", "seconds"))
+    print(f"\ntarget: rooster distance at 3t ≤ {target:.2f} ({args.baseline}: {report['baseline_distance_3t']:.2f})"
           if target is not None else "\nno target: the quick baseline is not available")
     common.table(report, "best model: distance at 3t, 8t; loss flat",
                  lambda b: f"{b['distance_3t']:.2f}, {b['distance_8t']:.2f}; "

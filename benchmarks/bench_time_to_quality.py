@@ -26,9 +26,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import _quality_common as common  # noqa: E402
 
+from nca_core.chapters.gray_scott import jobs, quality  # noqa: E402
 from nca_core.core.model import NCA  # noqa: E402
 from nca_core.data import gray_scott as pde  # noqa: E402
-from nca_core.chapters.gray_scott import jobs, quality  # noqa: E402
 from nca_core.runs import cache  # noqa: E402
 
 #: recipe name → learning-rate settings of TrainConfig (the rest is the paper's Fig 4 run at t = 32)

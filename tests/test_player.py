@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nca_core.book import player
+from nca_core.chapters.morph.measure import targets
 from nca_core.core import kernels, reference
 from nca_core.core.config import ACTIVATIONS
 from nca_core.data import gray_scott as gs
-from nca_core.book import player
-from nca_core.chapters.morph.measure import targets
 from nca_core.runs.cache import lookup
 from nca_core.view import web
 

@@ -19,7 +19,8 @@ def _player_model(*names: str):
 
 
 #: after the chapters: it reads their records
-REPORT_NOTEBOOK = Notebook("report", REPORT, {}, figures=("report_summary.png",))
+REPORT_SUMMARY = "report_summary.png"
+REPORT_NOTEBOOK = Notebook("report", REPORT, {}, figures=(REPORT_SUMMARY,))
 
 #: the explorer notebook (nca_core.view.widgets): the model it opens with and the scripted runs of its static page
 EXPLORE_NOTEBOOK = Notebook("explore", EXPLORE, {

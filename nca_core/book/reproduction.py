@@ -16,6 +16,7 @@ from typing import Any
 
 from nca_core import fileio
 from nca_core.book import registry
+from nca_core.book.notebooks import REPORT_SUMMARY
 from nca_core.book.report import load_claims, tally
 from nca_core.view.plotting import save_figure
 
@@ -121,7 +122,7 @@ def figure(report: Report):
               borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)
     ax.set_title("The paper's claims checked by this build", fontsize=10, loc="left", pad=18)
     fig.tight_layout()
-    save_figure(fig, "report_summary")
+    save_figure(fig, REPORT_SUMMARY)
     return fig
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from nca_core import validate
-from nca_core.core.model import NCA, fire_mask, step, step_seed
+from nca_core.core.model import NCA, fire_mask, step_seed
 
 
 class Rollouts:
@@ -37,7 +37,7 @@ class Rollouts:
     def __init__(self, model: NCA):
         self.model = model
         self.config = model.config
-        self._masks_fn = self._shared_fn = None
+        self._masks_fn = None
 
     # ------------------------------------------------------------ masks
     def masks(self, steps: int, seed: int, size: tuple[int, int]) -> tf.Tensor:
@@ -63,21 +63,6 @@ class Rollouts:
         return self._masks_fn(tf.constant([seed, 0], tf.int64), tf.constant(steps), shape)
 
     # ---------------------------------------------------------- rollouts
-    def _shared(self):
-        if self._shared_fn is None:
-            c = self.config
-
-            @tf.function(jit_compile=True, reduce_retracing=True)
-            def advance(params, x, masks, start, n):
-                def body(i, x):
-                    return i + 1, step(params, x, c, None, mask=masks[start + i])
-
-                _, x = tf.while_loop(lambda i, x: i < n, body, (tf.constant(0), x))
-                return x
-
-            self._shared_fn = advance
-        return self._shared_fn
-
     def run(self, x0, frames: Sequence[int], masks: tf.Tensor | None = None, seed: int | None = None,
             keep: int | None = None) -> np.ndarray:
         """Roll ``x0 [B, H, W, c]`` out and keep the states at ``frames``: ``[F, B, H, W, C or keep]``.
@@ -102,11 +87,9 @@ class Rollouts:
         out, n = [], 0
         for f in frames:
             if f > n:
-                if masks is not None:
-                    x = self._shared()(params, x, masks, tf.constant(n), tf.constant(f - n))
-                else:
-                    x = self.model.compiled_advance()(params, x, tf.constant(f - n), tf.constant(n),
-                                                      tf.constant([validate.integer("seed", seed, 0), 0], tf.int64))
+                shared = masks is not None
+                given = masks if shared else tf.constant([validate.integer("seed", seed, 0), 0], tf.int64)
+                x = self.model.compiled_advance(shared)(params, x, tf.constant(f - n), tf.constant(n), given)
                 n = f
             out.append(x[..., :keep].numpy() if keep else x.numpy())
         return np.stack(out)

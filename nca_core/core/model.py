@@ -110,7 +110,7 @@ class NCA:
         params = init_params(config, seed) if params is None else params
         self._check_params(params)
         self.variables = [tf.Variable(np.asarray(params[k], dtype=config.dtype), name=k) for k in PARAM_NAMES]
-        self._advance = None
+        self._advance: dict[bool, Any] = {}
 
     def _check_params(self, params: dict[str, np.ndarray]) -> None:
         c = self.config
@@ -153,22 +153,28 @@ class NCA:
         return tf.constant(x0)
 
     # --------------------------------------------------------------- rollout
-    def compiled_advance(self):
+    def compiled_advance(self, shared_masks: bool = False):
         """The XLA-compiled ``advance(params, x, n_steps, start, seed)``: ``n_steps`` steps from step
-        number ``start`` with the masks of ``seed`` (what :meth:`rollout` runs between kept frames)."""
-        if self._advance is None:
+        number ``start`` with the masks of ``seed`` (what :meth:`rollout` runs between kept frames).
+
+        With ``shared_masks``, ``advance(params, x, n_steps, start, masks)`` takes the update masks
+        instead: step ``start + i`` applies ``masks[start + i]`` (``[1, H, W, 1|C]``) to every lattice
+        of the batch (:mod:`nca_core.core.masks`)."""
+        if shared_masks not in self._advance:
             config = self.config
 
             @tf.function(jit_compile=True, reduce_retracing=True)
-            def advance(params, x, n_steps, start, seed):
+            def advance(params, x, n_steps, start, seed_or_masks):
                 def body(i, x):
-                    return i + 1, step(params, x, config, step_seed(seed, start + i))
+                    if shared_masks:
+                        return i + 1, step(params, x, config, None, mask=seed_or_masks[start + i])
+                    return i + 1, step(params, x, config, step_seed(seed_or_masks, start + i))
 
                 _, x = tf.while_loop(lambda i, x: i < n_steps, body, (tf.constant(0), x))
                 return x
 
-            self._advance = advance
-        return self._advance
+            self._advance[shared_masks] = advance
+        return self._advance[shared_masks]
 
     def rollout(self, x0: Any, steps: int, seed: int = 0, every: int = 1,
                 frames: Sequence[int] | None = None, progress: bool = False, start: int = 0) -> np.ndarray:

@@ -43,14 +43,20 @@ from nca_core.core.config import NCAConfig, TrainConfig, learning_rate
 from nca_core.core.model import PARAM_NAMES, init_params, step, step_seed
 from nca_core.core.optim import nadam_init, nadam_update, normalise
 from nca_core.core.result import TrainResult
-from nca_core.data.morph import apply_transform, random_transforms
+from nca_core.data.lattice import apply_transform, make_pairs, pad_channels, random_transforms
 from nca_core.data.noise import blend
 
 __all__ = ["Trainer", "train", "select_best"]
 #: compile chunks with XLA (True) or as a plain TensorFlow graph (False, for comparison)
 JIT_COMPILE = True
-#: default micro-batch of the gradient evaluation (None on GPUs, where large batches are fast)
-MICRO_BATCH: int | None = None if tf.config.list_physical_devices("GPU") else 8
+#: the micro-batch of the gradient evaluation on a CPU (``micro_batch="auto"``; on a GPU, where large batches
+#: are fast, the whole chunk at once)
+CPU_MICRO_BATCH = 8
+
+
+def default_micro_batch() -> int | None:
+    """:data:`CPU_MICRO_BATCH` without a GPU, else None; asked when a trainer is made, not at import."""
+    return None if tf.config.list_physical_devices("GPU") else CPU_MICRO_BATCH
 
 
 def select_best(state: TrainState, loss: float, epoch: int, select_from: int, requires_decrease: bool) -> None:
@@ -79,11 +85,12 @@ class Trainer:
             checkpoint of the same configuration and data there resumes from it.
         micro_batch: evaluate each chunk's gradient in micro-batches of this many samples
             (summed: the same gradient up to rounding). Smaller working sets run faster on a
-            CPU; ``None`` evaluates the chunk at once (better on a GPU).
+            CPU; ``None`` evaluates the chunk at once (better on a GPU); ``"auto"`` (the default)
+            is :func:`default_micro_batch`.
     """
 
     def __init__(self, nca_config: NCAConfig, train_config: TrainConfig, y: np.ndarray,
-                 checkpoint_dir: str | os.PathLike | None = None, micro_batch: int | None = MICRO_BATCH):
+                 checkpoint_dir: str | os.PathLike | None = None, micro_batch: int | str | None = "auto"):
         if not isinstance(nca_config, NCAConfig):
             raise ValueError(f"nca_config={nca_config!r} is not accepted; accepted: an NCAConfig")
         if not isinstance(train_config, TrainConfig):
@@ -115,6 +122,8 @@ class Trainer:
         self.dtype = nca_config.dtype
         self.y = y.astype(self.dtype)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        if micro_batch == "auto":
+            micro_batch = default_micro_batch()
         if micro_batch is not None:
             validate.integer("micro_batch", micro_batch, 1)
         self.micro_batch = micro_batch
@@ -122,15 +131,11 @@ class Trainer:
         self._build_functions()
 
     # ------------------------------------------------------------ data slots
-    def _pad(self, a: np.ndarray) -> np.ndarray:
-        extra = self.nca_config.channels - a.shape[-1]
-        return np.concatenate([a, np.zeros(a.shape[:-1] + (extra,), a.dtype)], -1) if extra else a
-
     def initial_state(self) -> TrainState:
         """The state before epoch 0: pairs from the data, initial weights, fresh optimiser."""
         y, tc, n_traj = self.y, self.train_config, self.n_trajectories
-        inputs = self._pad(y[:-1].reshape((self.n_samples,) + y.shape[2:]))
-        targets = y[1:].reshape((self.n_samples,) + y.shape[2:])
+        inputs, targets = make_pairs(y)
+        inputs = pad_channels(inputs, self.nca_config.channels)
         if tc.input_noise and not tc.augment_every:
             rng = np.random.default_rng([tc.seed, 1 << 20])
             inputs = blend(inputs, tc.input_noise, rng.random(inputs.shape)).astype(self.dtype)
@@ -254,7 +259,7 @@ class Trainer:
         # propagate: slot m+1 <- output of slot m; slot 0 keeps the initial condition
         new_inputs = np.concatenate([state.initial_inputs, out.numpy()[:-n_traj]], axis=0)
         for r in range(tc.reinit):
-            new_inputs[n_traj + r::n_traj] = self._pad(self.y[1:-1, r])
+            new_inputs[n_traj + r::n_traj] = pad_channels(self.y[1:-1, r], self.nca_config.channels)
         state.inputs = new_inputs
         state.params = {k: p.numpy() for k, p in zip(PARAM_NAMES, params)}
         state.optimiser = {k: v.numpy() for k, v in opt.items()}

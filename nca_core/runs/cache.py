@@ -35,7 +35,7 @@ from nca_core.core.checkpoint import read_meta
 from nca_core.core.model import NCA
 from nca_core.core.result import TrainResult
 from nca_core.core.train import Trainer
-from nca_core.runs.job import FORMAT_VERSION, Job, build_data, data_hash, emoji_spec, gray_scott_spec  # noqa: F401
+from nca_core.runs.job import FORMAT_VERSION, Job, build_data, selection_rule
 
 
 # ---------------------------------------------------------------- locations
@@ -95,7 +95,9 @@ def _write_model_folder(folder: Path, job: Job, result: TrainResult) -> Path:
     try:
         result.save(tmp)
         fileio.write_json(tmp / "job.json", {"key": job.key, "label": job.label, "data": job.data,
-                                             "format_version": FORMAT_VERSION})
+                                             "format_version": FORMAT_VERSION,
+                                             **({"select": job.select, "select_every": job.select_every}
+                                                if job.select else {})})
         files = sorted(p.name for p in tmp.iterdir())
         fileio.write_json(tmp / "manifest.json", {name: _sha256(tmp / name) for name in files})
         if folder.exists():
@@ -154,8 +156,12 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
                 return found
         y = build_data(job.data)
         ckpt = results_dir() / "checkpoints" / job.key
-        result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress,
-                                                                         snapshot_every=snapshot_every)
+        every = snapshot_every or job.select_every
+        if job.select_every and every % job.select_every:
+            every = job.select_every  # the rule's snapshots come first
+        result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress, snapshot_every=every)
+        if job.select and not result.diverged:
+            result = selection_rule(job.select)(job, result)
         folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
         shutil.rmtree(ckpt, ignore_errors=True)
     return Trained(job, _load_model_folder(folder) or result, "trained", folder)

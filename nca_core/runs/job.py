@@ -7,7 +7,7 @@ command line) can import them at the top. :mod:`nca_core.runs.cache` trains and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -66,16 +66,53 @@ def data_hash(spec: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------- jobs
 @dataclass(frozen=True)
 class Job:
-    """One model to train: architecture, procedure and data specification."""
+    """One model to train: architecture, procedure and data specification.
+
+    Attributes:
+        nca, train, data: the architecture, the training procedure, the data specification.
+        label: what the model is, for people (not part of the key).
+        select: a selection rule that picks the kept weights after training, as ``"module:function"``
+            (``function(job, result) -> TrainResult``; see :func:`selection_rule`), e.g. a check of each
+            kept snapshot on a held-out initial condition; ``""`` (the default) keeps the trainer's
+            choice (lowest loss). Part of the key when set.
+        select_every: with ``select``: keep the weights every this many epochs for the rule to choose from.
+    """
 
     nca: NCAConfig
     train: TrainConfig
     data: dict[str, Any]
     label: str = ""
+    select: str = ""
+    select_every: int = 0
+
+    def __post_init__(self) -> None:
+        if self.select:
+            module, _, name = self.select.partition(":")
+            if not module or not name.isidentifier():
+                raise ValueError(f"select={self.select!r} is not accepted; accepted: '' or 'module:function'")
+            validate.integer("select_every", self.select_every, 1)
+        elif self.select_every:
+            raise ValueError(f"select_every={self.select_every} is not accepted without select; accepted: 0")
 
     @property
     def key(self) -> str:
-        return config_hash(FORMAT_VERSION, self.nca.to_dict(), self.train.to_dict(), self.data)
+        parts = [FORMAT_VERSION, self.nca.to_dict(), self.train.to_dict(), self.data]
+        if self.select:  # a job without a rule keeps the key it had before rules existed
+            parts.append({"select": self.select, "every": self.select_every})
+        return config_hash(*parts)
+
+
+def selection_rule(path: str) -> Callable[[Job, Any], Any]:
+    """The function a :attr:`Job.select` path ``"module:function"`` names (imported on demand, so that a
+    Dask worker that unpickles a job finds its rule)."""
+    import importlib
+
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"select={path!r} is not accepted ({e}); accepted: 'module:function' of an importable "
+                         "function") from None
 
 
 def distinct(jobs: Iterable[Job]) -> list[Job]:

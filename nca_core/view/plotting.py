@@ -21,18 +21,31 @@ def no_ticks(ax) -> None:
     ax.set_yticks([])
 
 
+def placeholder(text: str, name: str):
+    """A small figure that says what is missing (``not computed: …``), saved as ``name``: a figure a run
+    cannot draw still has its file and its place on the page."""
+    import matplotlib.pyplot as plt
+
+    fig, a = plt.subplots(figsize=(5, 1.2))
+    a.axis("off")
+    a.text(0.5, 0.5, f"not computed: {text}", ha="center", va="center")
+    save_figure(fig, name)
+    return fig
+
+
 def figure_dir() -> Path:
     """Where figure files go: ``$NCA_FIGURE_DIR`` or ``./figures``."""
     return Path(os.environ.get("NCA_FIGURE_DIR", "figures"))
 
 
 def save_figure(fig, name: str, dpi: int = 120) -> Path:
-    """Save a matplotlib figure as ``<figure_dir>/<name>.png`` (atomically) and return the path."""
+    """Save a matplotlib figure as ``<figure_dir>/<name>.png`` (atomically) and return the path; ``name`` may
+    carry the ``.png`` already (a chapter's declared file name)."""
     import io
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    return fileio.write_bytes(figure_dir() / f"{name}.png", buf.getvalue())
+    return fileio.write_bytes(figure_dir() / f"{name.removesuffix('.png')}.png", buf.getvalue())
 
 
 def snapshot_grid(rows: Sequence[Sequence[np.ndarray | None]], row_labels: Sequence[str] = (),

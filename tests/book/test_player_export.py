@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nca_core.core import kernels, reference
-from nca_core.data import gray_scott as gs
 from nca_core.book import player, registry
 from nca_core.chapters.morph.jobs import stability_jobs
 from nca_core.chapters.morph.measure import targets
+from nca_core.core import kernels, reference
+from nca_core.data import gray_scott as gs
 from nca_core.runs.cache import lookup
 from nca_core.view import web
 

@@ -96,3 +96,17 @@ def test_every_cache_key_is_the_recorded_one():
     now = {f"{n}@{p}": sorted(j.key for j in registry.jobs(n, p)) for p in PROFILES for n in registry.NOTEBOOKS}
     changed = sorted(k for k in set(recorded) | set(now) if recorded.get(k) != now.get(k))
     assert not changed, f"cache keys changed for {changed}"
+
+
+def test_every_figure_file_is_named_once():
+    """A figure's file name is typed once, in its chapter's declaration; the ``figures`` module and the
+    notebook take it from there (a renamed file cannot drift apart from what the registry expects)."""
+    import re
+
+    names = {Path(f).stem for nb in registry.NOTEBOOKS.values() for f in nb.figures}
+    sources = {p: p.read_text(encoding="utf-8") for p in (ROOT / "nca_core").rglob("*.py")}
+    sources.update({p: p.read_text(encoding="utf-8") for p in (ROOT / "notebooks").glob("*.ipynb")})
+    for name in sorted(names):
+        typed = [p.relative_to(ROOT).as_posix() for p, s in sources.items()
+                 if re.search(rf"[\"']{re.escape(name)}(\.png|\.mp4)?[\"']", s)]
+        assert len(typed) == 1, f"{name} is typed in {typed}"

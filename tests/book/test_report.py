@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from nca_core.core.config import TrainConfig
 from nca_core.book import report
+from nca_core.core.config import TrainConfig
 
 
 def _model(epochs_run: int, best: int, **train) -> SimpleNamespace:

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.core.config import TrainConfig
 from nca_core.book import report, reproduction
 from nca_core.chapters.claim import Claim
+from nca_core.core.config import TrainConfig
 
 
 @pytest.fixture()

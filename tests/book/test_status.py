@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 import nca_core
+from nca_core.book import registry, status
 from nca_core.cli import main as cli_main
 from nca_core.cli import warn_missing
-from nca_core.book import registry, status
 from nca_core.runs import cache
 
 REPO_WEIGHTS = Path(nca_core.__file__).resolve().parents[1] / "weights"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nca_core.core.config import NCAConfig
-from nca_core.core.model import NCA
 from nca_core.book import registry
 from nca_core.chapters.adversarial import claims
 from nca_core.chapters.adversarial import measure as adv
 from nca_core.chapters.adversarial.measure import MAX, MIN, Adversarial, Adversary
+from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA
 
 
 def _model(seed: int = 0, dtype: str = "float64") -> NCA:

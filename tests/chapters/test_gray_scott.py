@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nca_core.core.config import NCAConfig
-from nca_core.core.model import NCA, init_params
-from nca_core.data import gray_scott as pde
 from nca_core.chapters.gray_scott import claims as gs
 from nca_core.chapters.gray_scott.measure import compare_to_pde, invasion, pattern_statistics
 from nca_core.chapters.measures import moving_average
+from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA, init_params
+from nca_core.data import gray_scott as pde
 
 
 def test_identity_nca_against_pde_gives_the_frozen_distance():

@@ -14,9 +14,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.data import gray_scott as pde
 from nca_core.chapters.gray_scott.claims import fig4, fig5, fig6
 from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults, SamplingResults, invasion, pattern_statistics
+from nca_core.data import gray_scott as pde
 
 IC = pde.test_ic(64)
 _ROWS, _COLS = np.indices((64, 64))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nca_core.chapters.gray_scott import quality
 from nca_core.core.config import NCAConfig
 from nca_core.core.model import NCA
 from nca_core.data import gray_scott as pde
-from nca_core.chapters.gray_scott import quality
 
 
 def test_identity_nca_predicts_no_change_exactly():

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.core.config import NCAConfig
-from nca_core.core.model import NCA
 from nca_core.book import registry
 from nca_core.chapters.local import claims
 from nca_core.chapters.local import measure as local
 from nca_core.chapters.local.measure import LocalMap, LocalResults
+from nca_core.core.config import NCAConfig
 from nca_core.core.masks import Rollouts
+from nca_core.core.model import NCA
 
 
 def _random(channels: int = 6, fire_rate: float = 0.5, dtype: str = "float32", seed: int = 0) -> NCA:

@@ -8,15 +8,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.core.config import NCAConfig
-from nca_core.core.model import NCA
-from nca_core.core.train import Trainer
 from nca_core.book import registry
 from nca_core.chapters.morph import claims as emoji_claims
 from nca_core.chapters.morph import figures as emoji_figs
 from nca_core.chapters.morph import jobs as emoji
 from nca_core.chapters.morph import measure as emoji_eval
+from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA
+from nca_core.core.train import Trainer
 from nca_core.runs import cache as experiments
+from nca_core.runs import job as job_module
 from nca_core.runs import sweep
 from nca_core.view.images import hidden_quadrants
 
@@ -68,7 +69,7 @@ def test_paper_profile_jobs_are_the_authors_settings():
     j = emoji.fig8_jobs(A).activations["relu"]
     assert (j.nca.channels, j.train.t, j.train.epochs, j.train.lr, j.train.chunk_size) == (16, 64, 8000, 1e-3, None)
     assert (j.train.state_reg, j.train.input_noise, j.train.augment_every) == (0.0, 1e-3, 0)
-    assert j.data == experiments.emoji_spec(copies=8)
+    assert j.data == job_module.emoji_spec(copies=8)
 
 
 def test_schedule_arguments_keep_every_existing_key():
@@ -129,7 +130,7 @@ def test_bad_emoji_parameters_are_rejected(ns, needle):
 def _tiny(input_noise: float, **train):
     j = emoji.job(channels=6, t=2, epochs=3, lr=5e-3, chunk_size=3, copies=2, input_noise=input_noise)
     tc = j.train.__class__(**{**j.train.to_dict(), **train})
-    return Trainer(j.nca, tc, experiments.build_data(j.data))
+    return Trainer(j.nca, tc, job_module.build_data(j.data))
 
 
 def test_morph_training_with_and_without_input_noise_completes_and_records():

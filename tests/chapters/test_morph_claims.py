@@ -12,9 +12,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.data import morph as data
 from nca_core.chapters.morph import claims
 from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, run_fig7, shape_iou
+from nca_core.data import morph as data
 
 PAPER = list(data.MORPH_SEQUENCE)
 

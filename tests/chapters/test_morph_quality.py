@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nca_core.chapters.morph import measure, quality
 from nca_core.core.config import NCAConfig
 from nca_core.core.model import NCA
-from nca_core.chapters.morph import measure, quality
 
 
 def test_identity_nca_predicts_no_change_exactly():

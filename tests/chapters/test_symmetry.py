@@ -8,15 +8,15 @@ import types
 import numpy as np
 import pytest
 
-from nca_core.core.config import NCAConfig
-from nca_core.core.model import NCA
-from nca_core.data import morph as data
 from nca_core.book import registry
 from nca_core.chapters.morph.measure import distance
 from nca_core.chapters.symmetry import claims
 from nca_core.chapters.symmetry import jobs as symmetry_jobs
 from nca_core.chapters.symmetry import measure as symmetry
 from nca_core.chapters.symmetry.measure import MODELS, SymmetryResults, model_name
+from nca_core.core.config import NCAConfig
+from nca_core.core.model import NCA
+from nca_core.data import lattice
 
 
 def _model(kernel_set: str, seed: int = 0, fire_rate: float = 0.5, channels: int = 6) -> NCA:
@@ -30,26 +30,26 @@ def _model(kernel_set: str, seed: int = 0, fire_rate: float = 0.5, channels: int
 # ------------------------------------------------------------------ transforms
 def test_named_transforms_are_the_lattice_maps_and_rot45_interpolates():
     a = np.random.default_rng(0).random((9, 9, 3)).astype(np.float32)
-    np.testing.assert_array_equal(data.named_transform(a, "identity"), a)
-    np.testing.assert_array_equal(data.named_transform(a, "rot90"), np.rot90(a, 1, axes=(0, 1)))
-    np.testing.assert_array_equal(data.named_transform(a, "rot180"), a[::-1, ::-1])
-    np.testing.assert_array_equal(data.named_transform(a, "rot270"), np.rot90(a, 3, axes=(0, 1)))
-    np.testing.assert_array_equal(data.named_transform(a, "flip_rows"), a[::-1])
-    np.testing.assert_array_equal(data.named_transform(a, "flip_cols"), a[:, ::-1])
+    np.testing.assert_array_equal(lattice.named_transform(a, "identity"), a)
+    np.testing.assert_array_equal(lattice.named_transform(a, "rot90"), np.rot90(a, 1, axes=(0, 1)))
+    np.testing.assert_array_equal(lattice.named_transform(a, "rot180"), a[::-1, ::-1])
+    np.testing.assert_array_equal(lattice.named_transform(a, "rot270"), np.rot90(a, 3, axes=(0, 1)))
+    np.testing.assert_array_equal(lattice.named_transform(a, "flip_rows"), a[::-1])
+    np.testing.assert_array_equal(lattice.named_transform(a, "flip_cols"), a[:, ::-1])
     # rot90 turns counter-clockwise as displayed: the top-right corner goes to the top-left
     b = np.zeros((5, 5, 1), np.float32)
     b[0, 4] = 1
-    assert data.named_transform(b, "rot90")[0, 0, 0] == 1
+    assert lattice.named_transform(b, "rot90")[0, 0, 0] == 1
     # 45°: the centre stays, a point at distance 2 right of it lands on the diagonal up-right, by interpolation
     c = np.zeros((9, 9, 1), np.float32)
     c[4, 4], c[4, 6] = 1, 1
-    r = data.named_transform(c, "rot45")[..., 0]
+    r = lattice.named_transform(c, "rot45")[..., 0]
     assert r[4, 4] == pytest.approx(1)
     # output (3, 5) samples the input at (4, 4 + √2): √2 − 1 of the way from (4, 5) to the lit (4, 6)
     assert r[3, 5] == pytest.approx(np.sqrt(2) - 1, abs=1e-6)
     assert r[4, 6] == 0 and r[2:4, 5:7].min() > 0.1  # the point moved up-right, to about (4 − √2, 4 + √2)
     with pytest.raises(ValueError, match=r"transform='rot30'.*accepted: one of identity"):
-        data.named_transform(a, "rot30")
+        lattice.named_transform(a, "rot30")
 
 
 def test_canvas_centres_the_emoji_and_inputs_match_targets():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nca_core.data import lattice
 from nca_core.data import morph as D
 
 ASSET_DIR = Path(D.__file__).resolve().parents[1] / "assets" / "emoji"
@@ -70,14 +71,14 @@ def test_morph_frames_and_constants():
 # --------------------------------------------------------------------------- lattice / pairs
 def test_pad_lattice_and_channels():
     f = D.morph_frames()
-    p = D.pad_lattice(f)
+    p = lattice.pad_lattice(f)
     assert p.shape == (4, 80, 80, 4) and p.dtype == np.float32
     np.testing.assert_array_equal(p[:, 10:70, 10:70], f)
     inner = np.zeros((80, 80), bool)
     inner[10:70, 10:70] = True
     assert not p[:, ~inner].any()
-    assert D.pad_lattice(f, 0).shape == f.shape
-    c = D.pad_channels(p, 16)
+    assert lattice.pad_lattice(f, 0).shape == f.shape
+    c = lattice.pad_channels(p, 16)
     assert c.shape == (4, 80, 80, 16)
     np.testing.assert_array_equal(c[..., :4], p)
     assert not c[..., 4:].any()
@@ -88,7 +89,7 @@ def test_make_pairs_time_major():
     m_idx = np.arange(t)[:, None, None, None, None]
     r_idx = np.arange(r)[None, :, None, None, None]
     y = np.broadcast_to(10 * m_idx + r_idx, (t, r, 5, 6, 2)).astype(np.float32)
-    x, yy = D.make_pairs(y)
+    x, yy = lattice.make_pairs(y)
     assert x.shape == yy.shape == ((t - 1) * r, 5, 6, 2)
     for m in range(t - 1):
         for k in range(r):
@@ -105,43 +106,43 @@ def _marker(h=80, w=80, c=4, pos=(20, 55)):
 
 def test_shift_and_flip_exact():
     a = _marker()
-    s = D.shift(a, 3, -7)
+    s = lattice.shift(a, 3, -7)
     assert s[23, 48].tolist() == [1.0] * 4 and s.sum() == 4
-    wrap = D.shift(a, 70, 30)  # periodic
+    wrap = lattice.shift(a, 70, 30)  # periodic
     assert wrap[(20 + 70) % 80, (55 + 30) % 80, 0] == 1
-    assert D.flip(a, "rows")[80 - 1 - 20, 55, 0] == 1
-    assert D.flip(a, "cols")[20, 80 - 1 - 55, 0] == 1
+    assert lattice.flip(a, "rows")[80 - 1 - 20, 55, 0] == 1
+    assert lattice.flip(a, "cols")[20, 80 - 1 - 55, 0] == 1
     batch = np.stack([a, 2 * a])  # leading axes untouched
-    np.testing.assert_array_equal(D.shift(batch, 1, 2)[1], 2 * D.shift(a, 1, 2))
+    np.testing.assert_array_equal(lattice.shift(batch, 1, 2)[1], 2 * lattice.shift(a, 1, 2))
 
 
 def test_rotate_right_angles_exact():
     rng = np.random.default_rng(0)
     a = rng.random((2, 80, 80, 5)).astype(np.float32)
     for k in range(-4, 9):
-        np.testing.assert_array_equal(D.rotate(a, 90 * k), np.rot90(a, k, axes=(-3, -2)))
-    np.testing.assert_array_equal(D.rotate(a, 360), a)
-    np.testing.assert_array_equal(D.rotate(D.rotate(a, 90), -90), a)
+        np.testing.assert_array_equal(lattice.rotate(a, 90 * k), np.rot90(a, k, axes=(-3, -2)))
+    np.testing.assert_array_equal(lattice.rotate(a, 360), a)
+    np.testing.assert_array_equal(lattice.rotate(lattice.rotate(a, 90), -90), a)
     np.testing.assert_allclose(
-        D._rotate_bilinear(a, 90.0), np.rot90(a, 1, axes=(-3, -2)), atol=1e-5
+        lattice._rotate_bilinear(a, 90.0), np.rot90(a, 1, axes=(-3, -2)), atol=1e-5
     )
-    np.testing.assert_allclose(D._rotate_bilinear(a, 360.0), a, atol=1e-5)
+    np.testing.assert_allclose(lattice._rotate_bilinear(a, 360.0), a, atol=1e-5)
     # counter-clockwise as displayed: top-right corner moves to the top-left corner
     m = _marker(pos=(0, 79))
-    assert D.rotate(m, 90)[0, 0, 0] == 1
+    assert lattice.rotate(m, 90)[0, 0, 0] == 1
 
 
 def test_rotate_bilinear_properties():
     rng = np.random.default_rng(1)
     a = rng.random((31, 47, 3)).astype(np.float32)  # non-square: 90 goes the generic path
-    r = D.rotate(a, 90)
+    r = lattice.rotate(a, 90)
     assert r.shape == a.shape and r.dtype == np.float32
-    r37 = D.rotate(a, 37)
+    r37 = lattice.rotate(a, 37)
     assert a.min() - 1e-6 <= r37.min() and r37.max() <= a.max() + 1e-6  # convex combos
     const = np.full((20, 20, 2), 0.3, np.float32)  # edge mode "nearest": no dark corners
-    np.testing.assert_allclose(D.rotate(const, 45), const, atol=1e-6)
+    np.testing.assert_allclose(lattice.rotate(const, 45), const, atol=1e-6)
     # channels rotate alike
-    np.testing.assert_allclose(r37[..., 1], D.rotate(a[..., 1:2], 37)[..., 0], atol=1e-7)
+    np.testing.assert_allclose(r37[..., 1], lattice.rotate(a[..., 1:2], 37)[..., 0], atol=1e-7)
 
 
 def _expected_rotated(pos, angle, h, w):
@@ -161,10 +162,10 @@ def test_marker_pixel_same_transform_keeps_input_and_target_aligned(seed):
     y = np.zeros((h, w, 4), np.float32)  # target: observable channels
     x[pos] = 1.0
     y[pos] = 1.0
-    p = D.random_transforms(rng, 1, 10, flip=True, rotate=True)[0]
+    p = lattice.random_transforms(rng, 1, 10, flip=True, rotate=True)[0]
     for angle in (p["angle"], 37.0, 90.0 * int(rng.integers(1, 4))):
         params = dict(p, angle=angle)
-        tx, ty = D.apply_transform(x, params), D.apply_transform(y, params)
+        tx, ty = lattice.apply_transform(x, params), lattice.apply_transform(y, params)
         np.testing.assert_array_equal(tx[..., :4], ty)  # aligned, all channels alike
         np.testing.assert_array_equal(tx[..., 4:], tx[..., :1].repeat(12, -1))
         fi, fj = pos
@@ -185,7 +186,7 @@ def test_marker_pixel_same_transform_keeps_input_and_target_aligned(seed):
 
 
 def test_random_transforms_ranges_and_seed():
-    ps = D.random_transforms(np.random.default_rng(3), 2000, 10, flip=True, rotate=True)
+    ps = lattice.random_transforms(np.random.default_rng(3), 2000, 10, flip=True, rotate=True)
     dys = np.array([p["dy"] for p in ps] + [p["dx"] for p in ps])
     assert dys.min() == -10 and dys.max() == 9
     flips = [p["flip"] for p in ps]
@@ -193,11 +194,11 @@ def test_random_transforms_ranges_and_seed():
     assert 0.45 < flips.count(None) / len(ps) < 0.55
     angles = np.array([p["angle"] for p in ps])
     assert angles.min() >= 0 and angles.max() < 360 and np.all(angles == np.round(angles))
-    plain = D.random_transforms(np.random.default_rng(3), 50, 5)
+    plain = lattice.random_transforms(np.random.default_rng(3), 50, 5)
     assert all(p["flip"] is None and p["angle"] == 0 for p in plain)
     assert all(-5 <= p["dy"] <= 4 and -5 <= p["dx"] <= 4 for p in plain)
-    assert plain == D.random_transforms(np.random.default_rng(3), 50, 5)
-    assert D.random_transforms(np.random.default_rng(0), 3, 0)[0]["dy"] == 0
+    assert plain == lattice.random_transforms(np.random.default_rng(3), 50, 5)
+    assert lattice.random_transforms(np.random.default_rng(0), 3, 0)[0]["dy"] == 0
 
 
 def test_add_input_noise():
@@ -215,7 +216,7 @@ def test_add_input_noise():
 def test_emoji_trajectories_variant_a():
     y, params = D.emoji_trajectories(seed=5)
     assert y.shape == (4, 8, 80, 80, 4) and y.dtype == np.float32 and len(params) == 8
-    base = D.pad_lattice(D.morph_frames())
+    base = lattice.pad_lattice(D.morph_frames())
     for r, p in enumerate(params):
         assert -10 <= p["dy"] <= 9 and -10 <= p["dx"] <= 9
         np.testing.assert_array_equal(y[:, r], np.roll(base, (p["dy"], p["dx"]), (-3, -2)))
@@ -223,7 +224,7 @@ def test_emoji_trajectories_variant_a():
     np.testing.assert_array_equal(y, y2)
     assert params == params2
     assert params != D.emoji_trajectories(seed=6)[1]
-    x, t = D.make_pairs(y)
+    x, t = lattice.make_pairs(y)
     assert x.shape == (24, 80, 80, 4)
 
 
@@ -235,20 +236,20 @@ def test_emoji_trajectories_variant_a():
         (lambda: D.load_emoji("alien", size=64), "size"),
         (lambda: D.morph_frames(["alien", "dog"]), "name"),
         (lambda: D.morph_frames([]), "names"),
-        (lambda: D.pad_lattice(np.zeros((4, 4, 1)), -1), "pad"),
-        (lambda: D.pad_lattice(np.zeros((4, 4)), 1), "frames"),
-        (lambda: D.make_pairs(np.zeros((1, 2, 4, 4, 1))), "y"),
-        (lambda: D.make_pairs(np.zeros((3, 4, 4, 1))), "y"),
-        (lambda: D.pad_channels(np.zeros((4, 4, 8)), 4), "channels"),
-        (lambda: D.shift(np.zeros((4, 4, 1)), 1.5, 0), "dy"),
-        (lambda: D.flip(np.zeros((4, 4, 1)), "diag"), "axis"),
-        (lambda: D.rotate(np.zeros((4, 4, 1)), float("nan")), "angle_deg"),
-        (lambda: D.rotate(np.zeros((4, 4)), 10), "^a has shape"),
-        (lambda: D.random_transforms(np.random.default_rng(), -1, 10), "n"),
-        (lambda: D.random_transforms(np.random.default_rng(), 1, -2), "max_shift"),
-        (lambda: D.random_transforms(42, 1, 2), "rng"),
-        (lambda: D.apply_transform(np.zeros((4, 4, 1)), {"flip": "x"}), "flip"),
-        (lambda: D.apply_transform(np.zeros((4, 4, 1)), {"scale": 2}), "params"),
+        (lambda: lattice.pad_lattice(np.zeros((4, 4, 1)), -1), "pad"),
+        (lambda: lattice.pad_lattice(np.zeros((4, 4)), 1), "frames"),
+        (lambda: lattice.make_pairs(np.zeros((1, 2, 4, 4, 1))), "y"),
+        (lambda: lattice.make_pairs(np.zeros((3, 4, 4, 1))), "y"),
+        (lambda: lattice.pad_channels(np.zeros((4, 4, 8)), 4), "channels"),
+        (lambda: lattice.shift(np.zeros((4, 4, 1)), 1.5, 0), "dy"),
+        (lambda: lattice.flip(np.zeros((4, 4, 1)), "diag"), "axis"),
+        (lambda: lattice.rotate(np.zeros((4, 4, 1)), float("nan")), "angle_deg"),
+        (lambda: lattice.rotate(np.zeros((4, 4)), 10), "^a has shape"),
+        (lambda: lattice.random_transforms(np.random.default_rng(), -1, 10), "n"),
+        (lambda: lattice.random_transforms(np.random.default_rng(), 1, -2), "max_shift"),
+        (lambda: lattice.random_transforms(42, 1, 2), "rng"),
+        (lambda: lattice.apply_transform(np.zeros((4, 4, 1)), {"flip": "x"}), "flip"),
+        (lambda: lattice.apply_transform(np.zeros((4, 4, 1)), {"scale": 2}), "params"),
         (lambda: D.add_input_noise(np.zeros(3), 1.5, np.random.default_rng()), "amount"),
         (lambda: D.add_input_noise(np.zeros(3), -0.1, np.random.default_rng()), "amount"),
         (lambda: D.emoji_trajectories(copies=0), "copies"),

@@ -7,6 +7,7 @@ import pytest
 
 from nca_core.chapters.gray_scott.jobs import job
 from nca_core.runs import cache as experiments
+from nca_core.runs import job as job_module
 
 
 def small_job(seed=0):
@@ -55,12 +56,12 @@ def test_different_configuration_different_key():
 
 
 def test_emoji_data_spec_builds_the_morph_trajectories():
-    spec = experiments.emoji_spec(copies=3, seed=1)
-    y = experiments.build_data(spec)
+    spec = job_module.emoji_spec(copies=3, seed=1)
+    y = job_module.build_data(spec)
     assert y.shape == (4, 3, 80, 80, 4)
     np.testing.assert_array_equal(y[2], y[3])  # rooster twice: the last transition is a fixed point
-    assert experiments.build_data(spec).tobytes() == y.tobytes()  # seeded
+    assert job_module.build_data(spec).tobytes() == y.tobytes()  # seeded
     with pytest.raises(ValueError, match="names"):
-        experiments.emoji_spec(names=("alien", "lizard"))
+        job_module.emoji_spec(names=("alien", "lizard"))
     with pytest.raises(ValueError, match="kind"):
-        experiments.build_data({"kind": "weather"})
+        job_module.build_data({"kind": "weather"})

@@ -10,6 +10,7 @@ import pytest
 
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.runs import cache
+from nca_core.runs import job as job_module
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = json.loads((ROOT / "tests" / "assets" / "shipped_rollouts.json").read_text())
@@ -26,8 +27,9 @@ def test_shipped_model_loads_under_its_key(name):
     res = cache._load_model_folder(folder)  # None if a file does not match its SHA-256
     assert res is not None, f"{name}: damaged or unreadable"
     job_info = json.loads((folder / "job.json").read_text())
-    job = cache.Job(NCAConfig.from_dict(res.nca_config.to_dict()), TrainConfig.from_dict(res.train_config.to_dict()),
-                    job_info["data"], job_info.get("label", ""))
+    job = job_module.Job(NCAConfig.from_dict(res.nca_config.to_dict()),
+                         TrainConfig.from_dict(res.train_config.to_dict()), job_info["data"], job_info.get("label", ""),
+                         job_info.get("select", ""), job_info.get("select_every", 0))
     assert job.key == name == job_info["key"]  # today's hashing gives the folder its name back
     assert cache.lookup(job) is not None
 

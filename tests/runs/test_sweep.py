@@ -18,7 +18,8 @@ import pytest
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.core.train import Trainer
 from nca_core.runs import sweep
-from nca_core.runs.cache import Job, gray_scott_spec, lookup, train_or_load
+from nca_core.runs.cache import lookup, train_or_load
+from nca_core.runs.job import Job, gray_scott_spec
 
 EPOCHS, EVERY, KILL_AT = 6, 2, 4
 
@@ -206,7 +207,8 @@ def test_checkpoint_epoch_reads_the_checkpoint_of_the_cache(dirs):
         if epoch == 3:
             raise Stop
 
-    from nca_core.runs.cache import build_data, results_dir
+    from nca_core.runs.cache import results_dir
+    from nca_core.runs.job import build_data
 
     with pytest.raises(Stop):
         Trainer(job.nca, job.train, build_data(job.data),

@@ -8,6 +8,7 @@ import numpy as np
 
 from nca_core.chapters.adversarial.claims import NEAR_IDENTICAL, SHAPE_IOU, destroyed
 from nca_core.chapters.adversarial.measure import MAX, MIN, Adversarial
+from nca_core.chapters.adversarial.notebooks import FIG11, FIG11_OPTIMISATION, FIG11_VIDEO
 from nca_core.view.images import composite
 from nca_core.view.plotting import no_ticks, save_figure
 from nca_core.view.video import side_by_side_video
@@ -48,7 +49,7 @@ def fig11(R: Adversarial):
     cax = axes[-1][0].inset_axes([0.0, -0.2, 1.0, 0.07])
     fig.colorbar(im, cax=cax, orientation="horizontal")
     cax.tick_params(labelsize=7)
-    save_figure(fig, "fig11_adversarial")
+    save_figure(fig, FIG11)
     return fig
 
 
@@ -85,10 +86,10 @@ def fig11_optimisation(R: Adversarial):
         ax.set_title("min-κ search, every few iterations (fresh masks)", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    save_figure(fig, "fig11_optimisation")
+    save_figure(fig, FIG11_OPTIMISATION)
     return fig
 
 
 def fig11_video(frames: np.ndarray, steps: list[int], fps: int = 20) -> Path:
     """``frames [F, 3, H, W, 4]`` (unperturbed, min κ, max κ) side by side as an MP4 in the figure folder."""
-    return side_by_side_video(frames, "fig11_adversarial.mp4", steps, fps)
+    return side_by_side_video(frames, FIG11_VIDEO, steps, fps)

@@ -7,6 +7,9 @@ from nca_core.chapters.parts import STABILITY
 from nca_core.runs.notebook import Notebook
 from nca_core.runs.params import Param, choice, flag, int_list, integer, learning_rate, same
 
+#: the files the chapter's figures write (its ``figures`` module names them from here)
+FIG11, FIG11_OPTIMISATION, FIG11_VIDEO = "fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4"
+
 ADVERSARIAL_STABILITY = Notebook(
     "adversarial_stability", STABILITY, {
         "horizon": Param({"smoke": 6, "quick": 96, "paper": 96}, integer(1), "n of κⁿ (paper: 96 = 3t)"),
@@ -27,7 +30,7 @@ ADVERSARIAL_STABILITY = Notebook(
         "recompute": Param(same(False), flag, "optimise even if cached"),
     },
     lambda P: adversarial_jobs(P).values(),
-    ("fig11_adversarial.png", "fig11_optimisation.png", "fig11_adversarial.mp4"))
+    (FIG11, FIG11_OPTIMISATION, FIG11_VIDEO))
 
 #: the chapter's notebooks
 NOTEBOOKS = (ADVERSARIAL_STABILITY,)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults, SamplingResults
+from nca_core.chapters.gray_scott.notebooks import FIG3, FIG4, FIG4_LOSS, FIG5, FIG6, S4, S5, S6
 from nca_core.chapters.measures import moving_average
 from nca_core.view.plotting import figure_dir, save_figure, snapshot_grid
 from nca_core.view.video import animation_html, write_video
@@ -18,7 +19,7 @@ def fig3(traj: np.ndarray, steps: list[int], snapshots: list[int]):
     rows = [[traj[i, r, ..., 1] for i in cols] for r in range(traj.shape[1])]
     fig = snapshot_grid(rows, [f"IC {r}" for r in range(traj.shape[1])], [f"n = {steps[i]}" for i in cols],
                         cmap="magma", title="Gray-Scott training trajectories (channel B)")
-    save_figure(fig, "fig3_training_data")
+    save_figure(fig, FIG3)
     return fig
 
 
@@ -56,19 +57,20 @@ def fig4(r: SamplingResults):
     for j, t in enumerate(ts):
         _nca_panel(fig.add_subplot(gs[1, j]), r.test[t], n, ("C  " if j == 0 else "") + f"NCA t={t}")
     fig.tight_layout()
-    save_figure(fig, "fig4_time_sampling")
+    save_figure(fig, FIG4)
     return fig
 
 
-def fig5(c: Comparison):
-    """PDE (top), NCA (middle), |NCA − PDE| (bottom) for channel B at the snapshot steps."""
+def fig5(c: Comparison, t: int):
+    """PDE (top), NCA (middle), |NCA − PDE| (bottom) for channel B at the snapshot steps; ``t`` is the
+    model's time sampling (for the title)."""
     steps = sorted(c.snapshots)
     pde_row = [c.snapshots[n][1][..., 1] for n in steps]
     nca_row = [None if c.snapshots[n][0] is None else c.snapshots[n][0][..., 1] for n in steps]
     diff = [None if a is None else np.abs(a - b) for a, b in zip(nca_row, pde_row)]
     fig = snapshot_grid([pde_row, nca_row, diff], ["PDE", "NCA", "|NCA − PDE|"], [f"n = {n}" for n in steps],
-                        cmap="magma", title="PDE against NCA (t = 32) from the unseen initial condition, channel B")
-    save_figure(fig, "fig5_pde_vs_nca")
+                        cmap="magma", title=f"PDE against NCA (t = {t}) from the unseen initial condition, channel B")
+    save_figure(fig, FIG5)
     return fig
 
 
@@ -77,10 +79,10 @@ def fig5_videos(c: Comparison, fps: int = 30) -> dict[str, Path]:
     out = {}
     p, n = c.video_pde, c.video_nca
     d = np.abs(n - p)
-    for name, frames in (("S4_pde", p), ("S5_nca", n), ("S6_difference", d)):
+    for name, frames in ((S4, p), (S5, n), (S6, d)):
         vmax = float(np.nanmax(frames)) or 1.0
-        out[name] = write_video(np.nan_to_num(frames), figure_dir() / f"{name}.mp4", c.video_steps, fps=fps,
-                                zoom=2, cmap="gray", vmin=0.0, vmax=vmax)
+        out[name.removesuffix(".mp4")] = write_video(np.nan_to_num(frames), figure_dir() / name, c.video_steps,
+                                                     fps=fps, zoom=2, cmap="gray", vmin=0.0, vmax=vmax)
     return out
 
 
@@ -111,11 +113,11 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     for j, xi in enumerate(show):
         _nca_panel(fig.add_subplot(gs[1, j]), r.test[(xi, r.seeds[0])], n, ("C  " if j == 0 else "") + f"NCA ξ={xi:g}")
     fig.tight_layout()
-    save_figure(fig, "fig6_noise")
+    save_figure(fig, FIG6)
     return fig
 
 
-def fig4_loss_curves(models: dict, title: str, name: str):
+def fig4_loss_curves(models: dict, title: str = "training loss per epoch", name: str = FIG4_LOSS):
     """Per-epoch training loss of several models (log scale)."""
     import matplotlib.pyplot as plt
 

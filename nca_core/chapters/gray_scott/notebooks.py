@@ -9,6 +9,14 @@ from nca_core.data import gray_scott as gs_data
 from nca_core.runs.notebook import Notebook
 from nca_core.runs.params import Param, choice, flag, float_list, int_list, integer, learning_rate, same
 
+#: the files the chapter's figures write (its ``figures`` module names them from here)
+FIG3 = "fig3_training_data.png"
+FIG4 = "fig4_time_sampling.png"
+FIG4_LOSS = "fig4_loss_curves.png"
+FIG5 = "fig5_pde_vs_nca.png"
+S4, S5, S6 = "S4_pde.mp4", "S5_nca.mp4", "S6_difference.mp4"
+FIG6 = "fig6_noise.png"
+
 COMMON = {
     "gamma_preset": Param(same("published"), choice(*gs_data.PRESETS),
                           "Gray-Scott parameter set: published (γ=0.06268), as_run (γ=0.06258), mitosis"),
@@ -37,7 +45,7 @@ GRAY_SCOTT_DATA = Notebook(
                             "paper": [0, 128, 256, 512, 1024]}, int_list(0), "steps shown as snapshots"),
         "animation_every": Param({"smoke": 32, "quick": 16, "paper": 8}, integer(1), "steps between animation frames"),
     },
-    figures=("fig3_training_data.png",))
+    figures=(FIG3,))
 
 TIME_SAMPLING = Notebook(
     "time_sampling", GRAY_SCOTT, {
@@ -50,8 +58,7 @@ TIME_SAMPLING = Notebook(
         "video_every": Param({"smoke": 16, "quick": 4, "paper": 1}, integer(1), "steps between video frames"),
     },
     lambda P: jobs.sampling_jobs(P).values(),
-    ("fig4_time_sampling.png", "fig4_loss_curves.png", "fig5_pde_vs_nca.png", "S4_pde.mp4", "S5_nca.mp4",
-     "S6_difference.mp4"))
+    (FIG4, FIG4_LOSS, FIG5, S4, S5, S6))
 
 NOISE = Notebook(
     "noise", GRAY_SCOTT, {
@@ -64,7 +71,7 @@ NOISE = Notebook(
         "window": Param(same(3), integer(1), "moving-average window (in ξ values) of Fig 6A"),
     },
     lambda P: jobs.noise_jobs(P).values(),
-    ("fig6_noise.png",))
+    (FIG6,))
 
 #: the chapter's notebooks, in reading order
 NOTEBOOKS = (GRAY_SCOTT_DATA, TIME_SAMPLING, NOISE)

@@ -7,6 +7,7 @@ import textwrap
 import numpy as np
 
 from nca_core.chapters.local.measure import LocalResults, changed
+from nca_core.chapters.local.notebooks import FIG10, FIG10_FOOTPRINTS
 from nca_core.view.images import composite
 from nca_core.view.plotting import no_ticks, save_figure
 
@@ -64,7 +65,7 @@ def fig10(R: LocalResults):
             a.plot(loc[j, 1], loc[j, 0], "o", ms=9, mfc="none", mec="red", mew=1.5)
             no_ticks(a)
             a.set_title(f"{'abcdefgh'[k]}: {m.counts[0, j]} px", fontsize=9)
-    save_figure(fig, "fig10_local_stability")
+    save_figure(fig, FIG10)
     return fig
 
 
@@ -98,5 +99,5 @@ def fig10_footprints(R: LocalResults):
         ax.set_title(f"noise floor, {m.label.split(' ID')[0]}", fontsize=9)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02, label="share of pairs that differ")
     fig.tight_layout()
-    save_figure(fig, "fig10_footprints")
+    save_figure(fig, FIG10_FOOTPRINTS)
     return fig

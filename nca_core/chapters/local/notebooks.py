@@ -8,6 +8,9 @@ from nca_core.chapters.parts import STABILITY
 from nca_core.runs.notebook import Notebook
 from nca_core.runs.params import Param, choice, flag, integer, number, parsed, same
 
+#: the files the chapter's figures write (its ``figures`` module names them from here)
+FIG10, FIG10_FOOTPRINTS = "fig10_local_stability.png", "fig10_footprints.png"
+
 LOCAL_STABILITY = Notebook(
     "local_stability", STABILITY, {
         "stride": Param({"smoke": 20, "quick": 4, "paper": 1}, lambda n, v: validate.integer(n, parsed(v), 1, 60),
@@ -32,7 +35,7 @@ LOCAL_STABILITY = Notebook(
         "recompute": Param(same(False), flag, "compute the maps even if cached"),
     },
     lambda P: local_jobs(P).values(),
-    ("fig10_local_stability.png", "fig10_footprints.png"))
+    (FIG10, FIG10_FOOTPRINTS))
 
 #: the chapter's notebooks
 NOTEBOOKS = (LOCAL_STABILITY,)

@@ -14,7 +14,8 @@ import numpy as np
 
 from nca_core.chapters.claim import Claim
 from nca_core.chapters.measures import spearman
-from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, shape_iou
+from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, morphs, shape_iou
+from nca_core.core.kernels import is_symmetric
 from nca_core.data.morph import MORPH_SEQUENCE
 
 #: the opaque-region overlap that counts as "the rough shape of the rooster"
@@ -25,16 +26,12 @@ def _fmt(values: dict, key: str = "train_loss", digits: int = 1) -> str:
     return ", ".join(f"{k}: {getattr(m, key):.{digits}f}" for k, m in values.items())
 
 
-def _is_symmetric(kernel_set: str) -> bool:
-    return "DIFF" not in kernel_set
-
-
 def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noise: Morph | None = None,
                 with_noise: Morph | None = None) -> list[Claim]:
     """Claims of Fig 8 from the kernel-set sweep (keyed by set) and the activation sweep (keyed by name)."""
     claims = []
-    grad = {k: m for k, m in kernels.items() if not _is_symmetric(k)}
-    sym = {k: m for k, m in kernels.items() if _is_symmetric(k)}
+    grad = {k: m for k, m in kernels.items() if not is_symmetric(k)}
+    sym = {k: m for k, m in kernels.items() if is_symmetric(k)}
     text = "Adding the symmetry-breaking gradient (Sobel) kernels beats symmetric kernels only"
     if grad and sym:
         worst_grad = max(m.train_loss for m in grad.values())
@@ -140,19 +137,15 @@ def table_rows(runs: Sequence[Run]) -> str:
     return "\n".join(rows)
 
 
-def _morphs(runs: dict) -> dict:
-    return {k: r.morph for k, r in runs.items()}
-
-
 def fig8(R: Fig8Results) -> list[Claim]:
     """:func:`fig8_claims` of a chapter run."""
-    return fig8_claims(_morphs(R.kernels), _morphs(R.activations), R.no_noise and R.no_noise.morph,
+    return fig8_claims(morphs(R.kernels), morphs(R.activations), R.no_noise and R.no_noise.morph,
                        R.reference and R.reference.morph)
 
 
 def fig9(R: Fig9Results) -> list[Claim]:
     """:func:`fig9_channel_claims` and :func:`fig9_sampling_claims` of a chapter run."""
-    return fig9_channel_claims(_morphs(R.channels)) + fig9_sampling_claims(_morphs(R.sampling), R.targets, R.cone)
+    return fig9_channel_claims(morphs(R.channels)) + fig9_sampling_claims(morphs(R.sampling), R.targets, R.cone)
 
 
 

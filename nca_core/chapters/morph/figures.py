@@ -11,11 +11,27 @@ from typing import Sequence
 
 import numpy as np
 
-from nca_core.chapters.morph.measure import Fig8Results, Run
+from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Run
+from nca_core.chapters.morph.notebooks import (
+    FIG7_LATTICE,
+    FIG7_NOISE,
+    FIG7_SEQUENCE,
+    FIG7_SHIFTED,
+    FIG8_ACTIVATIONS,
+    FIG8_KERNELS,
+    FIG8_NOISE,
+    FIG9_CHANNELS,
+    FIG9_LOCALITY,
+    FIG9_SAMPLING,
+    FIG9_STABILITY,
+    S1,
+    S2,
+    S3,
+)
 from nca_core.data.morph import add_input_noise
 from nca_core.runs.cache import Trained
 from nca_core.view.images import composite, hidden_quadrants
-from nca_core.view.plotting import figure_dir, no_ticks, save_figure
+from nca_core.view.plotting import figure_dir, no_ticks, placeholder, save_figure
 from nca_core.view.video import write_video
 
 _OUTLINE = "#d62728"
@@ -49,7 +65,7 @@ def fig7_sequence(frames: np.ndarray, names: Sequence[str]):
         axes[m].text(1.225, 0.6, "t steps" + ("\n(fixed\npoint)" if fixed else ""), transform=axes[m].transAxes,
                      ha="center", va="bottom", fontsize=8, color="0.25")
     fig.suptitle(f"Training sequence: {t} frames, {t - 1} transitions of t NCA steps each", fontsize=10)
-    save_figure(fig, "fig7_sequence")
+    save_figure(fig, FIG7_SEQUENCE)
     return fig
 
 
@@ -83,7 +99,7 @@ def fig7_lattice(lattice: np.ndarray, pad: int, name: str = ""):
     ax.text(pad + inner / 2 - 0.5, h - pad / 2 - 0.5, f"{inner}×{inner} image, {pad}-cell zero border",
             color=_OUTLINE, ha="center", va="center", fontsize=8)
     fig.tight_layout()
-    save_figure(fig, "fig7_lattice")
+    save_figure(fig, FIG7_LATTICE)
     return fig
 
 
@@ -112,7 +128,7 @@ def fig7_shifted(y: np.ndarray, shifts: Sequence[dict], names: Sequence[str], pa
                 ax.set_ylabel(f"frame {m}\n{names[m]}", fontsize=8)
     fig.suptitle(f"{r} randomly shifted copies of the sequence (one shift per trajectory, the same for every frame)",
                  fontsize=10)
-    save_figure(fig, "fig7_shifted_copies")
+    save_figure(fig, FIG7_SHIFTED)
     return fig
 
 
@@ -154,7 +170,7 @@ def fig7_noise(lattice: np.ndarray, levels: Sequence[float], seed: int):
         fig.colorbar(im, ax=axes[1].tolist(), fraction=0.025, pad=0.01)
     fig.suptitle("Input noise x̃ = (1 − a)·x + a·U(0, 1), every channel (α included), same uniform sample",
                  fontsize=10)
-    save_figure(fig, "fig7_input_noise")
+    save_figure(fig, FIG7_NOISE)
     return fig
 
 
@@ -241,11 +257,10 @@ def fig8_videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: i
     for key, tr in models.items():
         states, kept = trajectory(tr, y0, steps, every, seed)
         if key == "S1":
-            out["S1"] = write_video(composite(states[..., :4]), figure_dir() / "S1_rgba.mp4", kept, fps=fps, zoom=4)
-            key, label = "S2", "S2_channels"
-        else:
-            label = f"{key}_channels"
-        out[key] = write_video(hidden_quadrants(states), figure_dir() / f"{label}.mp4", kept, fps=fps, zoom=2)
+            out["S1"] = write_video(composite(states[..., :4]), figure_dir() / S1, kept, fps=fps, zoom=4)
+            key = "S2"
+        out[key] = write_video(hidden_quadrants(states), figure_dir() / {"S2": S2, "S3": S3}[key], kept, fps=fps,
+                               zoom=2)
     return out
 
 
@@ -258,11 +273,7 @@ def fig9_locality(cone: dict | None):
     from matplotlib.patches import Rectangle
 
     if cone is None:
-        fig, a = plt.subplots(figsize=(5, 1.2))
-        a.axis("off")
-        a.text(0.5, 0.5, "not computed: the run has no t = 8 model (parameter sampling)", ha="center", va="center")
-        save_figure(fig, "fig9_locality")
-        return fig
+        return placeholder("the run has no t = 8 model (parameter sampling)", FIG9_LOCALITY)
 
     change, dist, n = cone["change"], cone["distance"], cone["steps"]
     i, j = cone["pixel"]
@@ -286,7 +297,7 @@ def fig9_locality(cone: dict | None):
     b.set_xlim(-0.5, min(int(dist.max()), 2 * n + 8))
     b.legend(fontsize=8)
     fig.tight_layout()
-    save_figure(fig, "fig9_locality")
+    save_figure(fig, FIG9_LOCALITY)
     return fig
 
 
@@ -294,15 +305,35 @@ def fig8_noise(R: Fig8Results):
     """The reference relu model with and without input noise, as :func:`sweep_figure`; a figure
     saying so when the run has no ablation."""
     if R.no_noise is None or R.reference is None:
-        import matplotlib.pyplot as plt
-
-        fig, a = plt.subplots(figsize=(5, 1.2))
-        a.axis("off")
-        a.text(0.5, 0.5, "not computed: noise_ablation=False or no relu/ID_DIFF_LAP model", ha="center", va="center")
-        save_figure(fig, "fig8_noise")
-        return fig
+        return placeholder("noise_ablation=False or no relu/ID_DIFF_LAP model", FIG8_NOISE)
     return sweep_figure({"with noise": R.reference, "without noise": R.no_noise}, R.targets,
-                        "training loss, relu, ID_DIFF_LAP", "fig8_noise")
+                        "training loss, relu, ID_DIFF_LAP", FIG8_NOISE)
+
+
+def fig8_kernels(R: Fig8Results):
+    """Fig 8 A–B: the kernel-set sweep (relu) as :func:`sweep_figure`."""
+    return sweep_figure(sweep_rows(R.kernels), R.targets, "A: training loss, relu", FIG8_KERNELS)
+
+
+def fig8_activations(R: Fig8Results):
+    """Fig 8 C–D: the activation sweep (``ID_DIFF_LAP``) as :func:`sweep_figure`."""
+    return sweep_figure(sweep_rows(R.activations), R.targets, "C: training loss, ID_DIFF_LAP", FIG8_ACTIVATIONS)
+
+
+def fig9_channels(R: Fig9Results, t: int):
+    """Fig 9 A–B: the channel slice (at time sampling ``t``) as :func:`sweep_figure`."""
+    return sweep_figure(sweep_rows(R.channels, "C = {}"), R.targets, f"A: training loss, t = {t}", FIG9_CHANNELS)
+
+
+def fig9_sampling(R: Fig9Results, channels: int):
+    """Fig 9 C–D: the time-sampling slice (at ``channels``) as :func:`sweep_figure`."""
+    return sweep_figure(sweep_rows(R.sampling, "t = {}"), R.targets, f"C: training loss, C = {channels}",
+                        FIG9_SAMPLING)
+
+
+def fig9_stability_models(R: Fig9Results):
+    """The models the stability chapters analyse, as :func:`sweep_figure`."""
+    return sweep_figure(R.stability, R.targets, "training loss", FIG9_STABILITY)
 
 
 def sweep_rows(runs: dict, label: str = "{}") -> dict[str, Run]:

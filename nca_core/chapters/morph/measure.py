@@ -1,4 +1,5 @@
-"""Evaluating morph-task models (Figs 8–9) and checking the paper's claims about them.
+"""Evaluating morph-task models (Figs 7–9): rollouts from the alien and their measures (the claims are
+checked in :mod:`nca_core.chapters.morph.claims`).
 
 A trained model is run from the clean, unshifted alien on the 80×80 lattice (hidden
 channels zero) for ``extrapolate × t`` steps, with several independent update-mask samples.
@@ -207,7 +208,8 @@ def _runs(jobs: dict[K, Job], P: SimpleNamespace, y: np.ndarray, desc: str) -> d
     return {k: Run(jobs[k], trained[k], morphs[k]) for k in jobs}
 
 
-def _morphs(runs: dict[K, Run]) -> dict[K, Morph]:
+def morphs(runs: dict[K, Run]) -> dict[K, Morph]:
+    """The rollouts (:class:`Morph`) of runs keyed by name, keyed alike."""
     return {k: r.morph for k, r in runs.items()}
 
 
@@ -300,7 +302,7 @@ class TaskData:
     lattice: np.ndarray  # [T, H, W, 4] the images zero-padded
     y: np.ndarray  # [T, R, H, W, 4] the randomly shifted copies (the training batch)
     shifts: list[dict]  # the R shifts of ``y``
-    spec: dict  # the data specification of ``y`` (:func:`nca_core.runs.cache.emoji_spec`)
+    spec: dict  # the data specification of ``y`` (:func:`nca_core.runs.job.emoji_spec`)
 
     def summary(self) -> str:
         return (f"{len(self.frames)} frames of shape {self.frames.shape[1:]}; lattice {self.lattice.shape[1:]}; "

@@ -24,6 +24,14 @@ from nca_core.runs.params import (
     str_list,
 )
 
+#: the files the chapter's figures write (its ``figures`` module names them from here)
+FIG7_SEQUENCE, FIG7_LATTICE = "fig7_sequence.png", "fig7_lattice.png"
+FIG7_SHIFTED, FIG7_NOISE = "fig7_shifted_copies.png", "fig7_input_noise.png"
+FIG8_KERNELS, FIG8_ACTIVATIONS, FIG8_NOISE = "fig8_kernels.png", "fig8_activations.png", "fig8_noise.png"
+S1, S2, S3 = "S1_rgba.mp4", "S2_channels.mp4", "S3_channels.mp4"
+FIG9_CHANNELS, FIG9_SAMPLING = "fig9_channels.png", "fig9_sampling.png"
+FIG9_LOCALITY, FIG9_STABILITY = "fig9_locality.png", "fig9_stability_models.png"
+
 
 def _emoji_names(name: str, value: Any) -> list[str]:
     value = parsed(value)
@@ -70,7 +78,7 @@ MORPHING_TASK = Notebook(
         "input_noise": Param(same([1e-3, 0.05, 0.2]), float_list(0.0, 1.0),
                              "input-noise amplitudes a of x ← (1−a)x + a·U(0,1) shown"),
     },
-    figures=("fig7_sequence.png", "fig7_lattice.png", "fig7_shifted_copies.png", "fig7_input_noise.png"),
+    figures=(FIG7_SEQUENCE, FIG7_LATTICE, FIG7_SHIFTED, FIG7_NOISE),
     constraints=(_shift_within_pad,))
 
 KERNELS_ACTIVATIONS = Notebook(
@@ -89,8 +97,7 @@ KERNELS_ACTIVATIONS = Notebook(
         "video_every": Param(same(1), integer(1), "steps between video frames (S1–S3)"),
     },
     lambda P: jobs.fig8_jobs(P).all(),
-    ("fig8_kernels.png", "fig8_activations.png", "fig8_noise.png", "S1_rgba.mp4", "S2_channels.mp4",
-     "S3_channels.mp4"))
+    (FIG8_KERNELS, FIG8_ACTIVATIONS, FIG8_NOISE, S1, S2, S3))
 
 CHANNELS_SAMPLING = Notebook(
     "channels_sampling", MORPH, {
@@ -106,7 +113,7 @@ CHANNELS_SAMPLING = Notebook(
         "extrapolate": Param(same(8), integer(4), "the snapshots run to extrapolate × t steps"),
     },
     lambda P: jobs.fig9_jobs(P).all(),
-    ("fig9_channels.png", "fig9_sampling.png", "fig9_locality.png", "fig9_stability_models.png"))
+    (FIG9_CHANNELS, FIG9_SAMPLING, FIG9_LOCALITY, FIG9_STABILITY))
 
 #: the chapter's notebooks, in reading order
 NOTEBOOKS = (MORPHING_TASK, KERNELS_ACTIVATIONS, CHANNELS_SAMPLING)

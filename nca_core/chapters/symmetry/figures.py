@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nca_core.chapters.symmetry.measure import SymmetryResults
+from nca_core.chapters.symmetry.notebooks import FIG12, FIG12_ERRORS, FIG12_VIDEO
 from nca_core.view.images import composite
 from nca_core.view.plotting import no_ticks, save_figure
 from nca_core.view.video import side_by_side_video
@@ -14,7 +15,7 @@ from nca_core.view.video import side_by_side_video
 
 def fig12_video(frames: np.ndarray, steps: list[int], fps: int = 20) -> Path:
     """``frames [F, M, H, W, 4]``: one transformed input under each Fig 12 model, side by side."""
-    return side_by_side_video(frames, "fig12_symmetry.mp4", steps, fps, zoom=2)
+    return side_by_side_video(frames, FIG12_VIDEO, steps, fps, zoom=2)
 
 
 def fig12(R: SymmetryResults):
@@ -38,7 +39,7 @@ def fig12(R: SymmetryResults):
     for j, model in enumerate(R.models):
         axes[0][1 + j].set_title(model.replace(", ", "\n") + f"\nn = {R.steps}", fontsize=9)
     fig.tight_layout()
-    save_figure(fig, "fig12_symmetry")
+    save_figure(fig, FIG12)
     return fig
 
 
@@ -62,5 +63,5 @@ def fig12_errors(R: SymmetryResults):
     ax.set_ylabel(f"distance to the rooster at n = {R.steps}")
     ax.legend(fontsize=8, ncols=2, loc="upper left", bbox_to_anchor=(0.0, -0.14), frameon=False)
     fig.tight_layout()
-    save_figure(fig, "fig12_errors")
+    save_figure(fig, FIG12_ERRORS)
     return fig

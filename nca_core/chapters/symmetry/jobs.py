@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 from nca_core import validate
 from nca_core.core.config import NCAConfig, TrainConfig
-from nca_core.data import morph as data
+from nca_core.data import lattice
 from nca_core.runs.job import Job, emoji_spec
 
 #: the transformed inputs, in the figure's row order
-TRANSFORMS = data.SYMMETRY_TRANSFORMS
+TRANSFORMS = lattice.SYMMETRY_TRANSFORMS
 #: the transforms that map the square lattice onto itself
 ON_LATTICE = TRANSFORMS[:6]
 #: the two kernel sets of Fig 12

@@ -36,6 +36,7 @@ from nca_core.chapters.morph.measure import distance
 from nca_core.chapters.symmetry.jobs import IMAGE, MODELS, ON_LATTICE, TRANSFORMS, model_name, symmetry_jobs
 from nca_core.core.masks import rollouts
 from nca_core.core.model import NCA
+from nca_core.data import lattice
 from nca_core.data import morph as data
 from nca_core.runs import sweep
 from nca_core.runs.cache import Trained
@@ -53,8 +54,8 @@ def canvas(image: np.ndarray, size: int) -> np.ndarray:
 def inputs_and_targets(size: int, names: Sequence[str] = TRANSFORMS) -> tuple[np.ndarray, np.ndarray]:
     """The transformed alien inputs and rooster targets on the ``size``² canvas, ``[T, S, S, 4]`` each."""
     alien, rooster = (canvas(data.load_emoji(n), size) for n in ("alien", "rooster"))
-    return (np.stack([data.named_transform(alien, n) for n in names]).astype(np.float32),
-            np.stack([data.named_transform(rooster, n) for n in names]).astype(np.float32))
+    return (np.stack([lattice.named_transform(alien, n) for n in names]).astype(np.float32),
+            np.stack([lattice.named_transform(rooster, n) for n in names]).astype(np.float32))
 
 
 def errors(model: NCA, x0: np.ndarray, target: np.ndarray, steps: int, masks: int,
@@ -83,8 +84,9 @@ def equivariance_error(model: NCA, x0: np.ndarray, steps: int, seed: int = 0,
     ref = r.run(x0[None], [steps], masks=tf.constant(masks))[0, 0]
     out = {}
     for g in names:
-        gx = r.run(data.named_transform(x0, g)[None], [steps], masks=tf.constant(data.named_transform(masks, g)))[0, 0]
-        out[g] = float(np.abs(gx - data.named_transform(ref, g)).max())
+        turned = tf.constant(lattice.named_transform(masks, g))
+        gx = r.run(lattice.named_transform(x0, g)[None], [steps], masks=turned)[0, 0]
+        out[g] = float(np.abs(gx - lattice.named_transform(ref, g)).max())
     return out
 
 

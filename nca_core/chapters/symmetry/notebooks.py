@@ -7,9 +7,12 @@ from typing import Any
 from nca_core.chapters.morph.notebooks import TRAINING
 from nca_core.chapters.parts import STABILITY
 from nca_core.chapters.symmetry.jobs import symmetry_jobs
-from nca_core.data import morph as morph_data
+from nca_core.data import lattice
 from nca_core.runs.notebook import Notebook
 from nca_core.runs.params import Param, choice, integer, number, same, str_list
+
+#: the files the chapter's figures write (its ``figures`` module names them from here)
+FIG12, FIG12_ERRORS, FIG12_VIDEO = "fig12_symmetry.png", "fig12_errors.png", "fig12_symmetry.mp4"
 
 
 def _centred_canvas(values: dict[str, Any]) -> None:
@@ -32,17 +35,17 @@ SYMMETRY = Notebook(
         "t": Param({"smoke": 2, "quick": 32, "paper": 32}, integer(1), "NCA steps between consecutive images"),
         "augment_every": Param(same(8), integer(1),
                                "epochs between re-drawing the shifted (and, for rotated data, turned) copies"),
-        "transforms": Param(same(list(morph_data.SYMMETRY_TRANSFORMS)), str_list(morph_data.SYMMETRY_TRANSFORMS),
+        "transforms": Param(same(list(lattice.SYMMETRY_TRANSFORMS)), str_list(lattice.SYMMETRY_TRANSFORMS),
                             "transformed alien inputs (rows of the figure)"),
         "canvas": Param(same(100), integer(86), "side of the evaluation lattice (≥ 86: a 45° turn clips nothing)"),
         "masks": Param({"smoke": 2, "quick": 4, "paper": 8}, integer(1),
                        "update-mask realisations the errors are averaged over"),
-        "video_transform": Param(same("rot45"), choice(*morph_data.SYMMETRY_TRANSFORMS),
+        "video_transform": Param(same("rot45"), choice(*lattice.SYMMETRY_TRANSFORMS),
                                  "the input the video runs under the four models"),
         "video_every": Param({"smoke": 2, "quick": 1, "paper": 1}, integer(1), "steps between video frames"),
     },
     lambda P: symmetry_jobs(P).values(),
-    ("fig12_symmetry.png", "fig12_errors.png", "fig12_symmetry.mp4"),
+    (FIG12, FIG12_ERRORS, FIG12_VIDEO),
     constraints=(_centred_canvas,))
 
 #: the chapter's notebooks

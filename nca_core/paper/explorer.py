@@ -2,30 +2,81 @@
 
 :func:`catalogue` lists every model the explorer can show, loaded only when chosen:
 
-1. the in-browser player's models first (:func:`nca_core.paper.player.player_jobs`: the paper's
+1. the in-browser player's models first (:func:`nca_core.book.player.player_jobs`: the paper's
    default morph model, the stability chapter's models, one Gray-Scott model per t), with its labels;
-2. every other model a notebook of the registry trains (:func:`nca_core.paper.registry.jobs`) at the
-   given profiles, labelled by notebook and job;
-3. any other model folder in the shipped ``weights/`` (labelled from its ``job.json``).
+2. every other model a notebook of the registry trains (:func:`nca_core.book.registry.jobs`) at the
+   given profiles, labelled by task, notebook and job (``Gray-Scott, noise (quick): t=32 …``);
+3. any other model folder in the shipped ``weights/``, labelled by task and its ``job.json``
+   (``Gray-Scott, shipped: t=6 seed=0 (key)``).
 
 A model is listed when it is found (:func:`nca_core.runs.cache.lookup`: the cache, then the shipped
 weights); the player's models named in ``train`` are trained first when they are not found (meant
 for the ``smoke`` profile, where that takes seconds). :func:`explorer_model` turns a trained model
 into the bundle the widgets run: the NCA's compiled rollout (the stepping settings: kernels,
 activation, boundary and mask are the model's own; the fire rate is the explorer's control), the
-initial conditions and, for Gray-Scott, the PDE solver with the coefficients of its training data.
+initial conditions and, for Gray-Scott, the PDE solver with the coefficients of its training data;
+what each task's *erase*, *invert* and *paint* do (:func:`morph_edit`, :func:`gray_scott_edit`) and its
+channel views (:func:`morph_views`, :func:`gray_scott_views`) are given with the model.
+
+Importing this module imports TensorFlow quietly (:func:`quiet_tensorflow`): a notebook kernel that
+uses the explorer shows no framework start-up log lines.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
+import sys
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from nca_core.data import gray_scott as gs_data
-from nca_core.paper import player, registry
-from nca_core.view.widgets import ExplorerModel, ExplorerState, ModelEntry
+#: TensorFlow's start-up lines on the process's standard error that say nothing to a reader (absl's
+#: notice, the oneDNN and CPU-feature notes); anything else written while importing it is kept
+_TF_NOISE = re.compile(r"absl::InitializeLog|oneDNN custom operations|cpu_feature_guard|"
+                       r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler")
+
+
+def quiet_tensorflow() -> None:
+    """Import TensorFlow without its start-up log lines (in a Jupyter kernel they show as an error box).
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless set: info and warnings of TensorFlow's C++ logging off) and
+    imports TensorFlow with the process's standard error (file descriptor 2, where the C++ code writes)
+    caught; the lines matching the known start-up notes are dropped, any other line is written back.
+    Python's own warnings and errors are not touched (they go to ``sys.stderr``). Nothing happens when
+    TensorFlow is already imported.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules:
+        return
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no file descriptor 2 to catch: import as it is
+        import tensorflow  # noqa: F401
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [ln for ln in caught.read().decode("utf-8", "replace").splitlines(True) if not _TF_NOISE.search(ln)]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
+quiet_tensorflow()  # before the imports below import TensorFlow
+
+from nca_core.book import player, registry  # noqa: E402
+from nca_core.data import gray_scott as gs_data  # noqa: E402
+from nca_core.view.images import composite, to_rgb  # noqa: E402
+from nca_core.view.widgets import ExplorerModel, ExplorerState, ModelEntry, hidden_view  # noqa: E402
 
 #: the initial conditions of the Gray-Scott models (name → A field, B = 1 − A)
 GS_ICS = ("unseen test IC (128×128)", "training IC 1 (64×64)", "training IC 2 (64×64)", "training IC 3 (64×64)",
@@ -59,7 +110,7 @@ def gray_scott_ics() -> dict[str, Callable[[int], np.ndarray]]:
 
 def morph_ics() -> tuple[dict[str, Callable[[int], np.ndarray]], np.ndarray]:
     """The morph initial conditions (``{name: f(seed) → [80, 80, 4]}``) and the targets ``[4, 80, 80, 4]``."""
-    from nca_core.paper.morph.measure import targets
+    from nca_core.chapters.morph.measure import targets
 
     y = np.asarray(targets(), np.float32)  # alien, microbe, rooster, rooster
     ics = {MORPH_ICS[k]: (lambda k: lambda seed: y[k].copy())(k) for k in range(3)}
@@ -100,6 +151,56 @@ def pde_advance(preset: str) -> Callable[[np.ndarray, int], np.ndarray]:
     return pde
 
 
+# ------------------------------------------------------------------ what each task's edits and views are
+def morph_edit(x: np.ndarray, pde: None, cells: np.ndarray, mode: str, rgb: np.ndarray) -> None:
+    """An image model's edit of ``cells``, in place: *erase* sets every channel to 0 (transparent, the paper's
+    damage); *invert* RGBA → 1 − RGBA, hidden channels kept; *paint* RGB = ``rgb``, alpha 1, hidden kept."""
+    if mode == "erase":
+        x[cells] = 0.0
+    elif mode == "invert":
+        x[cells, :4] = 1.0 - x[cells, :4]
+    else:
+        x[cells, :3] = rgb
+        x[cells, 3] = 1.0
+
+
+def gray_scott_edit(x: np.ndarray, pde: np.ndarray, cells: np.ndarray, mode: str, rgb: np.ndarray) -> None:
+    """A Gray-Scott model's edit of ``cells`` in the NCA and the PDE alike, in place: *erase* gives the uniform
+    state A = 1, B = 0 (hidden channels 0); *invert* A, B → 1 − A, 1 − B (hidden kept); *paint* a seed of B,
+    A = 0, B = 1 (hidden channels 0). The colour is not used."""
+    if mode == "invert":
+        x[cells, :2] = 1.0 - x[cells, :2]
+        pde[cells] = 1.0 - pde[cells]
+    else:
+        a = 1.0 if mode == "erase" else 0.0
+        x[cells] = 0.0
+        x[cells, 0], x[cells, 1] = a, 1.0 - a
+        pde[cells, 0], pde[cells, 1] = a, 1.0 - a
+
+
+def morph_views() -> dict[str, Callable[[ExplorerState], list]]:
+    """An image model's channel views: ``RGBA`` (over a checkerboard), ``hidden``, and ``all`` (both)."""
+    def rgba(s: ExplorerState) -> list:
+        return [("RGBA", composite(s.x[..., :4]))]
+
+    return {"RGBA": rgba, "hidden": hidden_view, "all": lambda s: rgba(s) + hidden_view(s)}
+
+
+def gray_scott_views() -> dict[str, Callable[[ExplorerState], list]]:
+    """A Gray-Scott model's channel views: ``B`` and ``A`` (NCA, PDE, NCA − PDE), and ``hidden``."""
+    def field(c: int, name: str) -> Callable[[ExplorerState], list]:
+        return lambda s: [(f"NCA {name}", to_rgb(s.x[..., c], "magma", 0.0, 1.0)),
+                          (f"PDE {name}", to_rgb(s.pde[..., c], "magma", 0.0, 1.0)),
+                          (f"NCA − PDE ({name}, −1 to 1)", to_rgb(s.difference()[..., c], "RdBu_r", -1.0, 1.0))]
+
+    return {"B": field(1, "B"), "A": field(0, "A"), "hidden": hidden_view}
+
+
+def task_name(data: dict[str, Any]) -> str:
+    """What a model was trained to do, from its data spec: ``Gray-Scott`` or ``Morph``."""
+    return "Gray-Scott" if data.get("kind") == "gray_scott" else "Morph"
+
+
 def settings(tr: Any) -> dict[str, Any]:
     """What the explorer shows of how a model was trained (architecture, then training)."""
     cfg, s = tr.result.nca_config, player.training_summary(tr)
@@ -124,11 +225,12 @@ def explorer_model(name: str, label: str, tr: Any) -> ExplorerModel:
     common = dict(name=name, label=label, channels=cfg.channels, observable=cfg.observable,
                   fire_rate=cfg.fire_rate, advance=rollout_advance(nca), params=nca.params, settings=settings(tr))
     if tr.job.data["kind"] == "gray_scott":
-        return ExplorerModel(task="gray_scott", initial_conditions=gray_scott_ics(),
+        return ExplorerModel(initial_conditions=gray_scott_ics(), edit=gray_scott_edit, views=gray_scott_views(),
                              pde=pde_advance(tr.job.data["preset"]), **common)
     ics, y = morph_ics()
     names = list(tr.job.data.get("names", ["alien", "microbe", "rooster", "rooster"]))
-    return ExplorerModel(task="morph", initial_conditions=ics, targets=(tr.job.train.t, names, y), **common)
+    return ExplorerModel(initial_conditions=ics, edit=morph_edit, views=morph_views(), colour=True,
+                         targets=(tr.job.train.t, names, y), **common)
 
 
 def _entry(name: str, label: str, tr: Any) -> ModelEntry:
@@ -165,7 +267,7 @@ def catalogue(profiles: Iterable[str] = player.TIERS, train: Iterable[str] = (),
 
     Args:
         profiles: the registry profiles whose models are listed; each of the player's models comes
-            first, from the first of them that has it (:func:`nca_core.paper.player.chosen_models`).
+            first, from the first of them that has it (:func:`nca_core.book.player.chosen_models`).
         train: the player's models (by name) to train if not found (at ``smoke`` this takes seconds).
         shipped: also list shipped model folders no registry job at these profiles names.
 
@@ -198,20 +300,17 @@ def catalogue(profiles: Iterable[str] = player.TIERS, train: Iterable[str] = (),
                 tr = lookup(job)
                 if tr is not None:
                     entries.append(_entry(f"{nb.name}_{_slug(job.label)}_{job.key[:6]}",
-                                          f"{nb.name} ({profile}): {job.label}", tr))
+                                          f"{task_name(job.data)}, {nb.name} ({profile}): {job.label}", tr))
     if shipped:
         for label, tr in _shipped_folders():
             if tr.job.key not in seen:
                 seen.add(tr.job.key)
-                entries.append(_entry(f"shipped_{tr.job.key}", f"shipped: {label} ({tr.job.key})", tr))
+                entries.append(_entry(f"shipped_{tr.job.key}",
+                                      f"{task_name(tr.job.data)}, shipped: {label} ({tr.job.key})", tr))
     return entries, missing
 
 
 # ------------------------------------------------------------------ the static page: scripted runs
-#: the player's model names (stable across profiles), which the explorer notebook's parameters accept
-PLAYER_IDS = registry.PLAYER_MODELS
-
-
 def figure_model(model_id: str, profiles: Sequence[str], train_missing: bool = False) -> tuple[str, Any, str]:
     """``(label, Trained, profile)`` of the player's model ``model_id`` at the first of ``profiles``
     where it is cached or shipped (e.g. ``["long", "quick"]``: the longer-trained tier where it

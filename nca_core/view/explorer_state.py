@@ -8,10 +8,11 @@ same states; an edit (:meth:`~ExplorerState.perturb`, :meth:`~ExplorerState.rese
 :meth:`~ExplorerState.set_fire_rate`) rewrites the future from the current step on. The widgets
 around it are :mod:`nca_core.view.widgets`.
 
-This module knows nothing of where models come from: it is given :class:`ModelEntry` objects
-whose ``load()`` returns an :class:`ExplorerModel`, a bundle of plain callables (one NCA advance,
-the initial conditions, the PDE). :mod:`nca_core.paper.explorer` builds them from the shipped and
-cached models.
+This module knows nothing of where models come from, nor of what a task's channels mean: it is
+given :class:`ModelEntry` objects whose ``load()`` returns an :class:`ExplorerModel`, a bundle of
+plain callables (one NCA advance, the initial conditions, the PDE, what an edit does to the
+cells, the channel views). :mod:`nca_core.paper.explorer` builds them from the shipped and cached
+models.
 
 Masks. Step ``k`` of a rollout draws its update mask from ``(seed, k)`` only (the library's
 stateless draw, :meth:`nca_core.core.model.NCA.rollout` with ``start``), so the state after ``n``
@@ -27,56 +28,67 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from nca_core import validate
-from nca_core.view.images import composite, to_rgb
+from nca_core.view.images import composite
 
-#: what a click or drag does to the disc under the pointer
+#: what a click or drag does to the disc under the pointer (the model's ``edit`` says how, per task)
 MODES = ("erase", "invert", "paint")
-#: the channel views of each task
-VIEWS = {"morph": ("RGBA", "hidden", "all"), "gray_scott": ("B", "A", "hidden")}
-TASKS = tuple(VIEWS)
 #: a keyframe is kept every this many steps while running (going back replays at most this many)
 KEYFRAME_EVERY = 64
 
+#: ``edit(x[H, W, C], pde[H, W, P] | None, cells[H, W] bool, mode, rgb[3])``: a task's edit, in place
+Edit = Callable[[np.ndarray, "np.ndarray | None", np.ndarray, str, np.ndarray], None]
+#: a channel view: the pictures of a state, ``view(state) → [(title, RGB [H, W, 3] in [0, 1] or uint8)]``
+View = Callable[["ExplorerState"], list]
+
+
 @dataclass
 class ExplorerModel:
-    """A trained model as the explorer uses it.
+    """A trained model as the explorer uses it: plain data and callables, nothing task-specific here.
 
     Attributes:
         name: its identifier in the chooser.
         label: what the chooser shows.
-        task: ``"morph"`` (RGBA observable, zero boundary) or ``"gray_scott"`` (A, B; with a PDE).
         channels: C; the first ``observable`` are the visible ones.
-        observable: 4 (RGBA) or 2 (A, B).
+        observable: how many channels are visible (e.g. 4, RGBA, or 2, A and B).
         fire_rate: the fire rate it was trained with (the control's initial value).
         advance: ``advance(x[H, W, C], n, start, seed, fire_rate) → x`` after ``n`` steps numbered from
             ``start``, the mask of step ``k`` drawn from ``(seed, k)``.
         initial_conditions: ``{name: f(seed) → [H, W, observable]}``, the first being the default.
-        pde: ``pde(y[H, W, 2], n) → y`` after ``n`` PDE steps (Gray-Scott only).
+        edit: what *erase*, *invert* and *paint* do to the chosen cells of the NCA state and the PDE's
+            (:data:`Edit`, in place; ``rgb`` is the paint colour).
+        views: the channel views in menu order, ``{name: view(state) → [(title, RGB)]}``
+            (:func:`hidden_view` shows the hidden channels).
+        pde: ``pde(y[H, W, observable], n) → y`` after ``n`` steps of an equation run beside the NCA from
+            the same visible start (None: none).
         params: the weights (``w_hidden``, ``w_out``, ``b_out``), for display and tests.
         settings: how it was trained (shown beside the chooser).
-        targets: optional ``(t, [names], [K, H, W, 4])``: the images a morph model should show at
+        targets: optional ``(t, [names], [K, H, W, 4])``: the RGBA images the model should show at
             steps 0, t, 2t, …
+        colour: whether *paint* takes a colour (the colour picker is shown).
     """
 
     name: str
     label: str
-    task: str
     channels: int
     observable: int
     fire_rate: float
     advance: Callable[[np.ndarray, int, int, int, float], np.ndarray]
     initial_conditions: dict[str, Callable[[int], np.ndarray]]
+    edit: Edit
+    views: dict[str, View]
     pde: Callable[[np.ndarray, int], np.ndarray] | None = None
     params: dict[str, np.ndarray] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     targets: tuple[int, list[str], np.ndarray] | None = None
+    colour: bool = False
 
     def __post_init__(self) -> None:
-        validate.choice("task", self.task, TASKS)
         if not self.initial_conditions:
             raise ValueError("initial_conditions={} is not accepted; accepted: at least one named initial condition")
-        if self.task == "gray_scott" and self.pde is None:
-            raise ValueError("pde=None is not accepted for a gray_scott model; accepted: the PDE's advance")
+        if not self.views:
+            raise ValueError("views={} is not accepted; accepted: at least one named channel view")
+        if not callable(self.edit):
+            raise ValueError(f"edit={self.edit!r} is not accepted; accepted: a function edit(x, pde, cells, mode, rgb)")
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,18 @@ def disc(shape: Sequence[int], i: float, j: float, radius: float) -> np.ndarray:
     """Boolean ``[H, W]`` mask of the cells within ``radius`` of (i, j): (r − i)² + (c − j)² ≤ radius²."""
     rows, cols = np.indices(tuple(shape)[:2])
     return (rows - i) ** 2 + (cols - j) ** 2 <= radius ** 2
+
+
+def capsule(shape: Sequence[int], start: tuple[float, float], end: tuple[float, float], radius: float) -> np.ndarray:
+    """Boolean ``[H, W]`` mask of the cells within ``radius`` of the segment from ``start`` to ``end`` (the
+    cells a disc dragged along it covers): the distance from (r, c) to the closest point of the segment
+    ≤ radius. A segment of length 0 gives :func:`disc`."""
+    rows, cols = np.indices(tuple(shape)[:2])
+    (i0, j0), (i1, j1) = start, end
+    di, dj = i1 - i0, j1 - j0
+    length2 = di * di + dj * dj
+    t = 0.0 if length2 == 0 else np.clip(((rows - i0) * di + (cols - j0) * dj) / length2, 0.0, 1.0)
+    return (rows - (i0 + t * di)) ** 2 + (cols - (j0 + t * dj)) ** 2 <= radius ** 2
 
 
 class ExplorerState:
@@ -174,7 +198,7 @@ class ExplorerState:
                              f"accepted: [H, W, {m.observable}]")
         x = np.zeros(obs.shape[:2] + (m.channels,), np.float32)
         x[..., : m.observable] = obs
-        return x, (obs[..., :2].copy() if m.task == "gray_scott" else None)
+        return x, (None if m.pde is None else obs.copy())
 
     def reset(self, ic: str | None = None) -> None:
         """Back to step 0. With ``ic`` (or when the initial condition was never edited): that initial
@@ -228,7 +252,9 @@ class ExplorerState:
             self._ic_state = (self.x.copy(), None if self.pde is None else self.pde.copy())
 
     def perturb(self, i: int, j: int, mode: str = "erase", radius: float = 5, colour: Any = (1.0, 0.0, 0.0)) -> int:
-        """Change the disc of ``radius`` around cell (i, j), in the NCA and (Gray-Scott) the PDE alike.
+        """Change the disc of ``radius`` around cell (i, j), in the NCA and (if there is one) the PDE alike.
+
+        What each mode does is the model's (:attr:`ExplorerModel.edit`); :mod:`nca_core.paper.explorer` gives:
 
         * ``erase``: morph: every channel 0 (transparent, as the paper's damage); Gray-Scott: the uniform
           state A = 1, B = 0, hidden channels 0.
@@ -241,42 +267,59 @@ class ExplorerState:
         Returns:
             the number of cells changed.
         """
-        h, w = self.shape
-        i = validate.integer("i", i, 0, h - 1)
-        j = validate.integer("j", j, 0, w - 1)
+        i, j = self._cell("i", i, 0), self._cell("j", j, 1)
+        radius = self._radius(radius)
+        return self.edit_cells(disc(self.shape, i, j, radius), mode, colour)
+
+    def _cell(self, name: str, value: Any, axis: int) -> int:
+        return validate.integer(name, value, 0, self.shape[axis] - 1)
+
+    @staticmethod
+    def _radius(radius: Any) -> float:
+        return float(validate.number("radius", radius, 0.0, open_min=True))
+
+    def edit_cells(self, cells: np.ndarray, mode: str = "erase", colour: Any = (1.0, 0.0, 0.0)) -> int:
+        """Edit the cells of a boolean ``[H, W]`` mask by the model's ``edit`` (see :meth:`perturb`); none: no edit.
+
+        Returns:
+            the number of cells edited.
+        """
         validate.choice("mode", mode, MODES)
-        radius = float(validate.number("radius", radius, 0.0, open_min=True))
         rgb = _colour(colour)
-        sel = disc((h, w), i, j, radius)
-        x, obs = self.x, self.model.observable
-        if self.model.task == "morph":
-            if mode == "erase":
-                x[sel] = 0.0
-            elif mode == "invert":
-                x[sel, :obs] = 1.0 - x[sel, :obs]
-            else:
-                x[sel, :3] = rgb
-                x[sel, 3] = 1.0
-        else:
-            if mode == "invert":
-                x[sel, :2] = 1.0 - x[sel, :2]
-                self.pde[sel] = 1.0 - self.pde[sel]
-            else:
-                a = 1.0 if mode == "erase" else 0.0
-                x[sel] = 0.0
-                x[sel, 0], x[sel, 1] = a, 1.0 - a
-                self.pde[sel, 0], self.pde[sel, 1] = a, 1.0 - a
-        self._edit()
-        return int(sel.sum())
+        cells = np.asarray(cells, bool)
+        if cells.shape != self.shape:
+            raise ValueError(f"cells of shape {cells.shape} are not accepted; accepted: a boolean mask of "
+                             f"shape {self.shape}")
+        n = int(cells.sum())
+        if n:
+            self.model.edit(self.x, self.pde, cells, mode, rgb)
+            self._edit()
+        return n
 
     def stroke(self, start: tuple[int, int] | None, end: tuple[int, int], mode: str = "erase", radius: float = 5,
-               colour: Any = (1.0, 0.0, 0.0)) -> None:
-        """A drag from ``start`` to ``end``: discs along the segment, at most radius/2 apart (no gaps)."""
-        start = end if start is None else start
-        di, dj = end[0] - start[0], end[1] - start[1]
-        n = max(1, int(np.ceil(np.hypot(di, dj) / max(1.0, float(radius) / 2))))
-        for k in range(1, n + 1):
-            self.perturb(int(round(start[0] + di * k / n)), int(round(start[1] + dj * k / n)), mode, radius, colour)
+               colour: Any = (1.0, 0.0, 0.0), touched: np.ndarray | None = None) -> int:
+        """A drag from ``start`` to ``end`` (``start`` None: a press at ``end``): the cells within ``radius`` of
+        the segment (:func:`capsule`), each edited once.
+
+        Args:
+            touched: the stroke's boolean ``[H, W]`` mask of cells already edited, updated in place: cells in
+                it are not edited again (a drag over the same cells inverts them once).
+
+        Returns:
+            the number of cells edited.
+        """
+        end = (self._cell("i", end[0], 0), self._cell("j", end[1], 1))
+        start = end if start is None else (self._cell("i", start[0], 0), self._cell("j", start[1], 1))
+        cells = capsule(self.shape, start, end, self._radius(radius))
+        if touched is not None:
+            if touched.shape != self.shape or touched.dtype != bool:
+                raise ValueError(f"touched of shape {touched.shape} and dtype {touched.dtype} is not accepted; "
+                                 f"accepted: a boolean mask of shape {self.shape}")
+            cells &= ~touched
+        n = self.edit_cells(cells, mode, colour)
+        if touched is not None:
+            touched |= cells
+        return n
 
     def reseed(self, seed: int | None = None) -> int:
         """New update masks from the current step on (``None``: the next seed). Returns the seed."""
@@ -291,10 +334,11 @@ class ExplorerState:
 
     # ------------------------------------------------------------------ pictures
     def difference(self) -> np.ndarray:
-        """NCA minus PDE, ``[H, W, 2]`` (A, B); Gray-Scott only."""
+        """NCA minus PDE over the PDE's channels (the visible ones), ``[H, W, P]``; models with a PDE only."""
         if self.pde is None:
-            raise ValueError(f"difference() is not accepted for task={self.model.task!r}; accepted: gray_scott")
-        return self.x[..., :2] - self.pde
+            raise ValueError(f"difference() is not accepted for model {self.model.name!r}, which has no PDE; "
+                             "accepted: a model with a PDE")
+        return self.x[..., : self.pde.shape[-1]] - self.pde
 
     def hidden_groups(self) -> list[tuple[str, np.ndarray]]:
         """The hidden channels in groups of 4 as RGB pictures, after h → (1 + tanh h)/2 (videos S2/S3)."""
@@ -307,22 +351,11 @@ class ExplorerState:
         return out
 
     def panels(self, view: str | None = None) -> list[tuple[str, np.ndarray]]:
-        """The pictures of a channel view: ``[(title, RGB uint8 [H, W, 3])]``.
-
-        Morph: ``RGBA`` (over a checkerboard), ``hidden``, ``all``. Gray-Scott: ``B`` or ``A`` (NCA, PDE,
-        NCA − PDE), ``hidden``.
-        """
-        task = self.model.task
-        view = VIEWS[task][0] if view is None else validate.choice("view", view, VIEWS[task])
-        if view == "hidden":
-            return [(t, u8(p)) for t, p in self.hidden_groups()]
-        if task == "morph":
-            out = [("RGBA", u8(composite(self.x[..., :4])))]
-            return out + ([(t, u8(p)) for t, p in self.hidden_groups()] if view == "all" else [])
-        c = 0 if view == "A" else 1
-        return [(f"NCA {view}", to_rgb(self.x[..., c], "magma", 0.0, 1.0)),
-                (f"PDE {view}", to_rgb(self.pde[..., c], "magma", 0.0, 1.0)),
-                (f"NCA − PDE ({view}, −1 to 1)", to_rgb(self.difference()[..., c], "RdBu_r", -1.0, 1.0))]
+        """The pictures of a channel view (the model's :attr:`~ExplorerModel.views`; default the first):
+        ``[(title, RGB uint8 [H, W, 3])]``."""
+        views = self.model.views
+        view = next(iter(views)) if view is None else validate.choice("view", view, tuple(views))
+        return [(title, rgb if np.asarray(rgb).dtype == np.uint8 else u8(rgb)) for title, rgb in views[view](self)]
 
     def target(self) -> tuple[str, np.ndarray] | None:
         """The image a morph model should show at this step (the last one after the sequence), if known."""
@@ -336,3 +369,8 @@ class ExplorerState:
 def u8(rgb: np.ndarray) -> np.ndarray:
     """RGB in [0, 1] → uint8."""
     return np.round(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+
+
+def hidden_view(state: ExplorerState) -> list[tuple[str, np.ndarray]]:
+    """The channel view of the hidden channels (:meth:`ExplorerState.hidden_groups`), for any model."""
+    return state.hidden_groups()

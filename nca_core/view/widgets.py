@@ -17,12 +17,12 @@ import numpy as np
 from nca_core import validate
 from nca_core.view.explorer_state import (  # noqa: F401  (re-exported: the explorer's public names)
     MODES,
-    TASKS,
-    VIEWS,
     ExplorerModel,
     ExplorerState,
     ModelEntry,
+    capsule,
     disc,
+    hidden_view,
     u8,
 )
 
@@ -66,7 +66,8 @@ class Explorer:
         self.size = validate.integer("size", size, 32)
         self._loaded: dict[str, ExplorerModel] = {}
         self._busy = False
-        self._last_cell: tuple[int, int] | None = None
+        self._last_cell: tuple[int, int] | None = None  # the stroke's last cell (None: no stroke)
+        self._touched: np.ndarray | None = None  # the stroke's edited cells (each is edited once per stroke)
         self._seed = validate.integer("seed", seed, 0)
 
         self.chooser = W.Dropdown(options=[(e.label, e.name) for e in models], description="model",
@@ -132,16 +133,17 @@ class Explorer:
         """Show model ``name`` from its default initial condition."""
         m = self.load(name)
         self.play.playing = False
+        self._end_stroke()
         self.state = ExplorerState(m, seed=self._seed)
         self.settings.value = settings_html(m)
         self._busy = True
         try:
-            self.view.options = list(VIEWS[m.task])
-            self.view.value = VIEWS[m.task][0]
+            self.view.options = list(m.views)
+            self.view.value = next(iter(m.views))
             self.ic.options = list(m.initial_conditions)
             self.ic.value = self.state.ic
             self.ic.layout.display = "" if len(m.initial_conditions) > 1 else "none"
-            self.colour.layout.display = "" if m.task == "morph" else "none"
+            self.colour.layout.display = "" if m.colour else "none"
             self.fire.value = m.fire_rate
         finally:
             self._busy = False
@@ -156,7 +158,9 @@ class Explorer:
         h, w = self.state.shape
         self.zoom = max(1, self.size // max(h, w))
         n = len(self.state.panels(self.view.value))
-        self.images = [W.Image(format="png") for _ in range(n)]
+        # a fixed box: the picture keeps its size while a new one loads (the pointer's cell is taken from it)
+        self.images = [W.Image(format="png", layout=W.Layout(width=f"{w * self.zoom}px", height=f"{h * self.zoom}px",
+                                                             object_fit="fill")) for _ in range(n)]
         self.titles = [W.HTML() for _ in range(n)]
         self.events = []
         for img in self.images:
@@ -216,31 +220,58 @@ class Explorer:
 
     # ------------------------------------------------------------------ mouse
     def cell(self, event: dict) -> tuple[int, int] | None:
-        """The lattice cell (i, j) under a mouse event (``dataX``/``dataY``: pixels of the drawn picture)."""
-        if "dataX" not in event or "dataY" not in event:
+        """The lattice cell (i, j) under a mouse event, or None when the event has no valid position.
+
+        From the pointer's position relative to the picture's box and the box's size, as the browser
+        reports them (``relativeX``/``relativeY``, ``boundingRectWidth``/``boundingRectHeight``, CSS
+        pixels): ``i = ⌊relativeY / height · H⌋``, ``j = ⌊relativeX / width · W⌋``. Not from
+        ``dataX``/``dataY``: those are computed from the loaded picture's natural size, which is 0 while
+        a new picture loads, so fast drags get (0, 0). None when a value is missing or not finite, the box
+        is empty or not of the lattice's shape (width/height off by more than 10 %), or the pointer is
+        outside it.
+        """
+        try:
+            x, y = float(event["relativeX"]), float(event["relativeY"])
+            bw, bh = float(event["boundingRectWidth"]), float(event["boundingRectHeight"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not all(np.isfinite(v) for v in (x, y, bw, bh)) or bw < 1 or bh < 1:
             return None
         h, w = self.state.shape
-        i, j = int(event["dataY"]) // self.zoom, int(event["dataX"]) // self.zoom
-        return (i, j) if 0 <= i < h and 0 <= j < w else None
+        if abs((bw / bh) / (w / h) - 1.0) > 0.1:  # not the picture's box (e.g. collapsed while loading)
+            return None
+        if not (0.0 <= x <= bw and 0.0 <= y <= bh):
+            return None
+        return min(int(y / bh * h), h - 1), min(int(x / bw * w), w - 1)
 
     def handle_event(self, event: dict) -> None:
-        """The ipyevents handler: a press edits the disc under the pointer, a drag edits along its path."""
+        """The ipyevents handler. A press starts a stroke and edits the disc under the pointer; a move with
+        the button down edits the cells within the radius of the path from the last position; every cell is
+        edited at most once per stroke (a drag back over the same cells does nothing more: *invert*
+        inverts once). A release, the pointer leaving the picture or a move without the button ends the
+        stroke. Events without a valid position (:meth:`cell`) are dropped."""
         kind = event.get("type")
         if kind in ("mouseup", "mouseleave"):
-            self._last_cell = None
+            self._end_stroke()
             return
-        if kind == "mousemove" and not int(event.get("buttons", 0)) & 1:
-            self._last_cell = None
+        if kind == "mousemove" and not int(event.get("buttons", 0) or 0) & 1:
+            self._end_stroke()
             return
-        if kind not in ("mousedown", "mousemove", "click"):
+        if kind not in ("mousedown", "mousemove"):
             return
         cell = self.cell(event)
         if cell is None:
+            return  # dropped: the stroke goes on from its last valid position
+        if kind == "mousedown" or self._touched is None or self._touched.shape != self.state.shape:
+            self._touched = np.zeros(self.state.shape, bool)  # a new stroke
             self._last_cell = None
-            return
-        start = self._last_cell if kind == "mousemove" else None
-        self._run(lambda: self.state.stroke(start, cell, self.tool.value, self.radius.value, self.colour.value))
+        start, touched = self._last_cell, self._touched
+        self._run(lambda: self.state.stroke(start, cell, self.tool.value, self.radius.value, self.colour.value,
+                                            touched=touched))
         self._last_cell = cell
+
+    def _end_stroke(self) -> None:
+        self._last_cell, self._touched = None, None
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -33,7 +33,7 @@ def models(entries):
 @pytest.fixture(scope="module")
 def ncas():
     """The library's NCA of each model, loaded on their own (not through the explorer)."""
-    from nca_core.paper import player
+    from nca_core.book import player
     from nca_core.runs.cache import lookup
 
     jobs = player.player_jobs("quick")
@@ -206,27 +206,125 @@ def test_step_slider_shows_the_librarys_rollout_at_that_step(app, models, ncas):
     app.view.value = "RGBA"
 
 
+def mouse(app, kind, i, j, buttons=1, **extra):
+    """An ipyevents mouse event over cell (i, j)'s centre of the first picture, as the browser reports it
+    (positions relative to the picture's box, in CSS pixels; ``dataX``/``dataY`` 0 as fast drags get)."""
+    h, w = app.state.shape
+    bw, bh = 1.5 * w * app.zoom, 1.5 * h * app.zoom  # drawn at another size than its pixels: a zoomed page
+    event = {"type": kind, "buttons": buttons, "relativeX": (j + 0.5) * bw / w, "relativeY": (i + 0.5) * bh / h,
+             "boundingRectWidth": bw, "boundingRectHeight": bh, "dataX": 0, "dataY": 0}
+    event.update(extra)
+    app.handle_event(event)
+
+
+def test_the_cell_is_taken_from_the_position_in_the_box_and_bad_positions_are_dropped(app):
+    app.chooser.value = MORPH
+    h, w = app.state.shape
+    good = {"relativeX": 30.0, "relativeY": 90.0, "boundingRectWidth": 160.0, "boundingRectHeight": 160.0,
+            "dataX": 0, "dataY": 0}
+    assert app.cell(good) == (90 * h // 160, 30 * w // 160)
+    assert app.cell({**good, "relativeX": 160.0, "relativeY": 0.0}) == (0, w - 1)  # the far edge: the last cell
+    for bad in ({"relativeX": 30, "relativeY": 90}, {**good, "relativeX": float("nan")},
+                {**good, "relativeY": None}, {**good, "boundingRectWidth": 0}, {**good, "boundingRectHeight": 40},
+                {**good, "relativeX": -1}, {**good, "relativeY": 161}, {**good, "relativeX": "left"}):
+        assert app.cell(bad) is None, bad
+
+
 def test_a_click_edits_the_disc_under_it_and_a_drag_its_path(app):
     app.chooser.value = MORPH
     app.slider.value = 30
     app.tool.value, app.radius.value = "erase", 4
     before = app.state.x.copy()
-    i, j, z = 20, 50, app.zoom
-    app.handle_event({"type": "mousedown", "dataX": j * z + z // 2, "dataY": i * z + z // 2, "buttons": 1})
+    i, j = 20, 50
+    mouse(app, "mousedown", i, j)
     inside = widgets.disc(app.state.shape, i, j, 4)
     changed = np.any(app.state.x != before, axis=-1)
     assert changed[i, j] and not changed[~inside].any()
     assert np.all(app.state.x[inside] == 0)
     # a drag to (20, 70): erased along the path, nothing beyond radius of the segment
-    app.handle_event({"type": "mousemove", "dataX": 70 * z, "dataY": 20 * z, "buttons": 1})
+    mouse(app, "mousemove", 20, 70)
     assert np.all(app.state.x[20, 50:71, :4] == 0)
-    rows, cols = np.indices(app.state.shape)
-    near = (np.abs(rows - 20) <= 4) & (cols >= 46) & (cols <= 74)
-    assert not np.any(app.state.x != before, axis=-1)[~near].any()
-    app.handle_event({"type": "mouseup", "dataX": 0, "dataY": 0, "buttons": 0})
+    band = widgets.capsule(app.state.shape, (20, 50), (20, 70), 4)
+    changed = np.any(app.state.x != before, axis=-1)
+    assert np.array_equal(changed, band & np.any(before != 0, axis=-1))
+    mouse(app, "mouseup", 0, 0, buttons=0)
     moved = app.state.x.copy()
-    app.handle_event({"type": "mousemove", "dataX": 5 * z, "dataY": 5 * z, "buttons": 0})  # no button: no edit
+    mouse(app, "mousemove", 5, 5, buttons=0)  # no button: no edit
     np.testing.assert_array_equal(app.state.x, moved)
+
+
+def test_a_fast_drag_with_events_without_a_position_edits_its_band_and_nothing_else(app):
+    """ipyevents sometimes sends a drag's move with dataX = dataY = 0 or no box: no line to the corner."""
+    app.chooser.value = MORPH
+    app.slider.value = 40
+    app.tool.value, app.radius.value = "erase", 3
+    before = app.state.x.copy()
+    path = [(30, 10), (32, 20), (35, 30), (38, 40), (40, 55), (41, 70)]
+    mouse(app, "mousedown", *path[0])
+    for k, (i, j) in enumerate(path[1:]):
+        if k == 1:
+            mouse(app, "mousemove", 0, 0, boundingRectWidth=0, boundingRectHeight=0)  # a box being reloaded
+        if k == 3:
+            app.handle_event({"type": "mousemove", "buttons": 1, "dataX": 0, "dataY": 0})  # no position at all
+        mouse(app, "mousemove", i, j)
+    mouse(app, "mouseup", *path[-1], buttons=0)
+    band = np.zeros(app.state.shape, bool)
+    for a, b in zip(path, path[1:]):
+        band |= widgets.capsule(app.state.shape, a, b, 3)
+    changed = np.any(app.state.x != before, axis=-1)
+    assert np.array_equal(changed, band & np.any(before != 0, axis=-1))
+    assert not changed[:20, :8].any()  # the top-left corner is untouched
+
+
+def test_an_invert_drag_inverts_each_cell_once(app):
+    app.chooser.value = MORPH
+    app.slider.value = 40
+    app.tool.value, app.radius.value = "invert", 5
+    before = app.state.x.copy()
+    path = [(40, 20), (40, 24), (41, 27), (40, 30), (40, 26), (40, 22), (40, 34)]  # back and forth, overlapping
+    mouse(app, "mousedown", *path[0])
+    for cell in path[1:]:
+        mouse(app, "mousemove", *cell)
+    band = np.zeros(app.state.shape, bool)
+    for a, b in zip(path, path[1:]):
+        band |= widgets.capsule(app.state.shape, a, b, 5)
+    np.testing.assert_allclose(app.state.x[band, :4], 1 - before[band, :4], atol=1e-6)  # inverted once
+    np.testing.assert_array_equal(app.state.x[~band], before[~band])
+    np.testing.assert_array_equal(app.state.x[..., 4:], before[..., 4:])  # hidden channels kept
+    mouse(app, "mouseup", *path[-1], buttons=0)
+    mouse(app, "mousedown", *path[0])  # a new stroke inverts again
+    np.testing.assert_allclose(app.state.x[40, 20, :4], before[40, 20, :4], atol=1e-6)
+
+
+def test_stroke_edits_the_capsule_once_and_reports_the_cells(models):
+    s = ExplorerState(models[GS], seed=0)
+    touched = np.zeros(s.shape, bool)
+    n = s.stroke(None, (60, 60), "invert", 4, touched=touched)
+    assert n == widgets.disc(s.shape, 60, 60, 4).sum() == touched.sum()
+    pde = s.pde.copy()
+    n2 = s.stroke((60, 60), (60, 70), "invert", 4, touched=touched)
+    assert n2 == (widgets.capsule(s.shape, (60, 60), (60, 70), 4) & ~widgets.disc(s.shape, 60, 60, 4)).sum()
+    np.testing.assert_array_equal(s.pde[60, 60], pde[60, 60])  # not inverted back
+    assert s.stroke((60, 70), (60, 62), "invert", 4, touched=touched) == 0  # all touched: no edit
+    with pytest.raises(ValueError, match="i=200 is not accepted; accepted: an integer in \\[0, 127\\]"):
+        s.stroke(None, (200, 3))
+    with pytest.raises(ValueError, match="touched of shape \\(3, 3\\)"):
+        s.stroke(None, (2, 3), touched=np.zeros((3, 3), bool))
+
+
+def test_a_model_brings_its_own_edit_and_views(models):
+    """The explorer's state runs any model: what an edit does and the views are the model's."""
+    import dataclasses
+
+    calls = []
+    m = dataclasses.replace(models[MORPH], edit=lambda x, pde, cells, mode, rgb: calls.append((cells.sum(), mode)),
+                            views={"one": lambda s: [("mean", np.full(s.shape + (3,), 0.5))]})
+    s = ExplorerState(m)
+    assert s.perturb(10, 10, "paint", radius=2) == 13 and calls == [(13, "paint")]
+    assert [t for t, _ in s.panels()] == ["mean"] and s.panels()[0][1].dtype == np.uint8
+    for bad, needle in [({"views": {}}, "views={} is not accepted"), ({"edit": None}, "edit=None is not accepted")]:
+        with pytest.raises(ValueError, match=needle):
+            dataclasses.replace(models[MORPH], **bad)
 
 
 def test_switching_models_changes_the_weights(app, ncas):
@@ -258,8 +356,7 @@ def test_gray_scott_panes_show_nca_pde_and_difference(app, models):
     app.fire.value = 0.5
     assert app.state.fire_rate == 0.5
     app.tool.value = "paint"
-    z = app.zoom
-    app.handle_event({"type": "mousedown", "dataX": 10 * z, "dataY": 12 * z, "buttons": 1})
+    mouse(app, "mousedown", 12, 10)
     np.testing.assert_allclose(app.state.pde[12, 10], [0, 1])
     np.testing.assert_allclose(app.state.x[12, 10, :2], [0, 1])
 

@@ -89,3 +89,24 @@ def chrome(chromium):
         return d
 
     return make
+
+
+@pytest.fixture(scope="session")
+def jupyterlab() -> str:
+    """JupyterLab, from the ``explore`` extra of pyproject.toml: installed into this environment with pip where
+    missing (``make test`` installs ``.[dev]``; the extra is the one place its version range is written).
+    Returns its version."""
+    import importlib.metadata as md
+    import json
+    import re
+
+    try:
+        return md.version("jupyterlab")
+    except md.PackageNotFoundError:
+        pass
+    line = re.search(r"^explore = (\[.*\])\s*$", (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    assert line, "pyproject.toml: no one-line `explore = [...]` extra"
+    reqs = json.loads(line.group(1))
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *reqs], capture_output=True, text=True)
+    assert proc.returncode == 0, f"pip install {reqs} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+    return md.version("jupyterlab")

@@ -160,6 +160,29 @@ def test_ic(size: int = 128, dtype: str = "float32") -> np.ndarray:
     return _from_a(a, dtype)
 
 
+def validation_ic(size: int = 128, dtype: str = "float32") -> np.ndarray:
+    """A held-out initial condition for choosing among a run's kept models; the book never shows it.
+
+    Unlike the unseen test IC (:func:`test_ic`), so that choosing a model on it does not look at the
+    test: a solid 16×16 square, a square ring (outer half-width 12, inner 6), diagonal stripes of
+    period 12 in the left fifth and fine vertical stripes of period 6 along the top. About three
+    quarters of the lattice is empty (A = 1, B = 0); the PDE's maze covers a quarter of that empty
+    region by n = 2048 (the test IC's: two fifths).
+
+    Returns:
+        ``[size, size, 2]`` with B = 1 − A (``size`` 128 only).
+    """
+    validate.choice("size", size, (128,))
+    a = np.ones((size, size))
+    rows, cols = np.indices((size, size))
+    a[72:88, 56:72] = 0.0
+    ring = np.maximum(abs(rows - 28), abs(cols - 92))
+    a[(ring <= 12) & (ring > 6)] = 0.0
+    a[(cols < 24) & ((rows + cols) % 12 < 6)] = 0.0
+    a[(rows < 20) & (cols >= 24) & (cols < 64) & (cols % 6 < 3)] = 0.0
+    return _from_a(a, dtype)
+
+
 def training_trajectories(t: int, steps: int = 1024, params: GrayScottParams = PRESETS["published"],
                           dtype: str = "float32") -> np.ndarray:
     """The Fig 3 training data sampled every ``t`` steps: ``y[T, R=4, 64, 64, 2]``, T = ⌊N/t⌋+1."""

@@ -65,3 +65,44 @@ def test_emoji_data_spec_builds_the_morph_trajectories():
         job_module.emoji_spec(names=("alien", "lizard"))
     with pytest.raises(ValueError, match="kind"):
         job_module.build_data({"kind": "weather"})
+
+
+# ------------------------------------------------------------------ selection rules
+def test_a_selection_rule_is_part_of_the_key_only_when_set():
+    import dataclasses
+
+    plain = small_job()
+    ruled = dataclasses.replace(plain, select="nca_core.chapters.gray_scott.quality:select_validated", select_every=1)
+    assert ruled.key != plain.key
+    assert dataclasses.replace(ruled, select_every=2).key != ruled.key
+    assert dataclasses.replace(ruled, select="", select_every=0).key == plain.key  # old keys stay valid
+    with pytest.raises(ValueError, match="select='no colon'"):
+        dataclasses.replace(plain, select="no colon", select_every=1)
+    with pytest.raises(ValueError, match="select_every=3 is not accepted without select"):
+        dataclasses.replace(plain, select_every=3)
+    with pytest.raises(ValueError, match="select_every"):
+        dataclasses.replace(plain, select="a.b:c", select_every=0)
+    with pytest.raises(ValueError, match="select='nca_core.nowhere:f'"):
+        job_module.selection_rule("nca_core.nowhere:f")
+
+
+def test_train_or_load_applies_the_rule_keeps_its_choice_and_ships_it(dirs, monkeypatch):
+    import dataclasses
+
+    seen = {}
+
+    def rule(j, result):  # keeps the snapshot of epoch 1 and says so
+        seen["snapshots"] = sorted(result.snapshots)
+        return dataclasses.replace(result, params=dict(result.snapshots[1]), best_epoch=0,
+                                   extra={**result.extra, "selection": {"epoch": 1}})
+
+    monkeypatch.setattr(experiments, "selection_rule", lambda path: rule)
+    j = dataclasses.replace(job(t=32, seed=0, epochs=2), select="tests.fake:rule", select_every=1)
+    tr = experiments.train_or_load(j, progress=False)
+    assert seen["snapshots"] == [1, 2]  # the rule chose among the snapshots it asked for
+    again = experiments.lookup(j)
+    assert again.source == "cache" and again.result.extra["selection"] == {"epoch": 1} and again.result.best_epoch == 0
+    for k, v in tr.result.snapshots[1].items():
+        np.testing.assert_array_equal(again.result.params[k], v)
+    assert not np.array_equal(again.result.params["w_out"], again.result.final_params["w_out"])
+    assert experiments.fileio.read_json(again.path / "job.json")["select"] == "tests.fake:rule"

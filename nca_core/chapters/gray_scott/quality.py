@@ -15,11 +15,13 @@ how far the t-step prediction lands from the next frame, relative to predicting 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any, Callable
 
 import numpy as np
 
 from nca_core.chapters.gray_scott.measure import compare_to_pde, invasion, pattern_statistics
 from nca_core.core.model import NCA
+from nca_core.core.result import TrainResult
 from nca_core.data import gray_scott as pde
 
 #: the shipped tier's target: invasion ≥ this fraction of the PDE's ...
@@ -76,9 +78,10 @@ def meets_target(q: Quality) -> bool:
 
 
 def unseen_ic_quality(model: NCA, steps: int = 2048, size: int = 128, preset: str = "published",
-                 seed: int = 0) -> Quality:
-    """Roll ``model`` and the PDE from the unseen test IC for ``steps`` steps and compare (see :class:`Quality`)."""
-    ic = pde.test_ic(size)
+                      seed: int = 0, ic: np.ndarray | None = None) -> Quality:
+    """Roll ``model`` and the PDE from the unseen test IC (or ``ic``) for ``steps`` steps and compare (see
+    :class:`Quality`)."""
+    ic = pde.test_ic(size) if ic is None else np.asarray(ic, np.float32)
     c = compare_to_pde(model, ic, steps, pde.preset(preset), snapshots=[steps], seed=seed)
     nca, ref = c.snapshots[steps]
     if nca is None or c.diverged_at is not None:
@@ -90,6 +93,52 @@ def unseen_ic_quality(model: NCA, steps: int = 2048, size: int = 128, preset: st
     return Quality(steps, invasion(nca, ic), invasion(ref, ic), invasion(nca, ic, threshold=0.2),
                    invasion(ref, ic, threshold=0.2), s_n["wavelength"], s_p["wavelength"], s_n["contrast"],
                    s_p["contrast"], c.final_distance, False)
+
+
+# ------------------------------------------------------------------ choosing the kept model
+#: the selection rule considers the snapshots from this fraction of the epochs on (the rate has decayed)
+SELECT_FROM = 0.5
+#: the path of :func:`select_validated`, for :attr:`nca_core.runs.job.Job.select`
+SELECT_VALIDATED = "nca_core.chapters.gray_scott.quality:select_validated"
+
+
+def validation_check(model: NCA, preset: str = "published") -> tuple[bool, Quality]:
+    """Does ``model`` meet :func:`meets_target` from the held-out validation IC
+    (:func:`nca_core.data.gray_scott.validation_ic`; never the test IC), and its :class:`Quality` there."""
+    q = unseen_ic_quality(model, preset=preset, ic=pde.validation_ic())
+    return meets_target(q), q
+
+
+def select_validated(job: Any, result: TrainResult,
+                     check: Callable[[NCA], tuple[bool, Any]] | None = None) -> TrainResult:
+    """The kept model of a Gray-Scott run: a rule that cannot keep a collapsed model.
+
+    A run's lowest training loss does not see a model whose pattern has collapsed on a new initial
+    condition (the t = 32 run of the fast recipe has such a snapshot at epoch 225, at a loss still
+    falling: it leaves the empty region empty). The rule tries the snapshots from :data:`SELECT_FROM`
+    of the epochs on, lowest training loss first, and keeps the first that meets the target from the
+    validation IC (:func:`validation_check`); if none does, the trainer's lowest-loss model stays,
+    and ``extra["selection"]`` says so. ``check`` replaces :func:`validation_check` (tests).
+    """
+    import dataclasses
+
+    check = check or (lambda m: validation_check(m, job.data.get("preset", "published")))
+    start = int(np.ceil(SELECT_FROM * result.train_config.epochs))
+    loss = result.loss
+    order = sorted((float(loss[e - 1]), e) for e in result.snapshots if e >= start and e <= len(loss)
+                   and np.isfinite(loss[e - 1]))
+    tried = []
+    for value, epoch in order:
+        ok, q = check(NCA(result.nca_config, params=result.snapshots[epoch]))
+        tried.append({"epoch": epoch, "loss": value, "passed": bool(ok),
+                      **({"quality": q.to_dict()} if hasattr(q, "to_dict") else {})})
+        if ok:
+            note = {"rule": SELECT_VALIDATED, "epoch": epoch, "tried": tried}
+            return dataclasses.replace(result, params=dict(result.snapshots[epoch]), best_epoch=epoch - 1,
+                                       best_loss=value, extra={**result.extra, "selection": note})
+    note = {"rule": SELECT_VALIDATED, "epoch": None, "tried": tried,
+            "note": "no snapshot met the target from the validation IC: the lowest-loss model is kept"}
+    return dataclasses.replace(result, extra={**result.extra, "selection": note})
 
 
 @dataclass

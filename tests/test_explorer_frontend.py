@@ -3,8 +3,10 @@
 The test starts JupyterLab (the ``explore`` extra, fixture ``jupyterlab``) on 127.0.0.1 in a temporary
 folder holding a copy of ``notebooks/explore.ipynb`` (the shipped models; an empty results cache), opens
 it in headless Chromium (fixture ``chrome``) and, through the page's menus, buttons and the mouse:
-Run All; *play* advances the step; a fast drag (moves 20–40 ms apart) erases the band under its path and
-nothing else; choosing another model redraws; a second Run All in the same kernel succeeds. The kernel's
+Run All shows no error and no framework log; *play* advances the step; a fast drag (moves 20–40 ms
+apart) erases the band under its path and nothing else; choosing another model redraws; a second Run
+All in the same kernel succeeds; the figures land beside the notebook; its link to the book's player
+page opens that page. The kernel's
 state is read back by a second client of the same kernel (``jupyter_client``, through the kernel's
 connection file), which runs nothing the notebook does not.
 """
@@ -67,9 +69,11 @@ def browser(request):
 def lab(jupyterlab, tmp_path_factory):
     """JupyterLab serving a folder with a copy of the explorer notebook: ``(url, folder, token)``."""
     root = tmp_path_factory.mktemp("lab")
-    work = root / "work"
-    work.mkdir()
-    shutil.copy(ROOT / "notebooks" / "explore.ipynb", work / "explore.ipynb")
+    work = root / "work"  # the repository's layout: the notebook and the book page it links to
+    (work / "notebooks").mkdir(parents=True)
+    (work / "book").mkdir()
+    shutil.copy(ROOT / "notebooks" / "explore.ipynb", work / "notebooks" / "explore.ipynb")
+    shutil.copy(ROOT / "book" / "explore.md", work / "book" / "explore.md")
     settings = root / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # every cell in the page (no virtual scrolling), so the test sees all prompts and outputs
@@ -188,7 +192,7 @@ def test_explorer_in_jupyterlab(browser, lab):
     started = time.monotonic()
     url, work, token, root = lab
     d = browser
-    d.get(f"{url}/lab/tree/explore.ipynb?token={token}")
+    d.get(f"{url}/lab/tree/notebooks/explore.ipynb?token={token}")
     wait(lambda: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell"), 60, message="notebook not shown")
     wait(lambda: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"), 90,
          message="kernel not idle")
@@ -275,5 +279,12 @@ def test_explorer_in_jupyterlab(browser, lab):
     finally:
         kernel.close()
     # figures of the run went beside the notebook copy, not into the repository
-    assert sorted(p.name for p in (work / "figures").glob("*.png")) == ["explore_gray_scott.png", "explore_morph.png"]
+    figures = work / "notebooks" / "figures"
+    assert sorted(p.name for p in figures.glob("*.png")) == ["explore_gray_scott.png", "explore_morph.png"]
+    # the link to the book's player page opens it in JupyterLab too (the book resolves it as well)
+    link = [a for a in d.find_elements(By.CSS_SELECTOR, ".jp-RenderedMarkdown a") if a.text == "Explore the models"]
+    assert len(link) == 2
+    link[0].click()
+    wait(lambda: "explore.md" in [t.text for t in d.find_elements(By.CSS_SELECTOR, ".lm-TabBar-tabLabel")], 20,
+         message="the link did not open book/explore.md")
     print(f"front-end test: {time.monotonic() - started:.0f} s in the browser")

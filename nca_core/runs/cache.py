@@ -21,6 +21,7 @@ worker of a sweep, a notebook) waits and then loads it instead of training it ag
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -154,6 +155,9 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
             found = lookup(job)  # trained by another process while this one waited for the lock
             if found is not None:
                 return found
+            selected = _select_from_base(job)
+            if selected is not None:
+                return selected
         y = build_data(job.data)
         ckpt = results_dir() / "checkpoints" / job.key
         every = snapshot_every or job.select_every
@@ -164,6 +168,22 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
             result = selection_rule(job.select)(job, result)
         folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
         shutil.rmtree(ckpt, ignore_errors=True)
+    return Trained(job, _load_model_folder(folder) or result, "trained", folder)
+
+
+def _select_from_base(job: Job) -> Trained | None:
+    """A job with a selection rule whose run without the rule (the same training, another key) is cached or
+    shipped with the snapshots the rule needs: apply the rule to that run instead of training again."""
+    if not job.select:
+        return None
+    base = lookup(dataclasses.replace(job, select="", select_every=0))
+    if base is None or base.result.diverged:
+        return None
+    epochs = len(base.result.loss)
+    if any(e not in base.result.snapshots for e in range(job.select_every, epochs + 1, job.select_every)):
+        return None
+    result = selection_rule(job.select)(job, base.result)
+    folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
     return Trained(job, _load_model_folder(folder) or result, "trained", folder)
 
 

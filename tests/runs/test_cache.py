@@ -106,3 +106,24 @@ def test_train_or_load_applies_the_rule_keeps_its_choice_and_ships_it(dirs, monk
         np.testing.assert_array_equal(again.result.params[k], v)
     assert not np.array_equal(again.result.params["w_out"], again.result.final_params["w_out"])
     assert experiments.fileio.read_json(again.path / "job.json")["select"] == "tests.fake:rule"
+
+
+def test_a_rule_is_applied_to_the_same_run_without_it_instead_of_training_again(dirs, monkeypatch):
+    import dataclasses
+
+    base = job(t=32, seed=0, epochs=2)
+    trained = experiments.train_or_load(base, progress=False, snapshot_every=1)  # e.g. a benchmark's run
+    monkeypatch.setattr(experiments.Trainer, "fit", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr(experiments, "selection_rule", lambda path: lambda j, r: dataclasses.replace(
+        r, params=dict(r.snapshots[1]), best_epoch=0, extra={"selection": {"epoch": 1}}))
+    ruled = dataclasses.replace(base, select="tests.fake:rule", select_every=1)
+    tr = experiments.train_or_load(ruled, progress=False)
+    assert tr.path.name == ruled.key != base.key and tr.result.extra["selection"] == {"epoch": 1}
+    for k, v in trained.result.snapshots[1].items():
+        np.testing.assert_array_equal(tr.result.params[k], v)
+    # a base run without the snapshots the rule needs is not used
+    sparse = dataclasses.replace(base, select="tests.fake:rule", select_every=2, label="every 2")
+    assert experiments._select_from_base(dataclasses.replace(sparse, select_every=1)) is not None
+    monkeypatch.setattr(experiments, "lookup", lambda j: None if j.select else dataclasses.replace(
+        trained, result=dataclasses.replace(trained.result, snapshots={})))
+    assert experiments._select_from_base(ruled) is None

@@ -20,8 +20,6 @@ ALLOWED = {
     "runs": {"core", "data"},
     "chapters": {"runs", "core", "data", "view"},
     "book": {"chapters", "runs", "core", "data", "view"},
-    # the notebook explorer's catalogue, on its way into book/
-    "paper": {"book", "chapters", "runs", "core", "data", "view"},
     "cli": {"book", "chapters", "runs", "core", "data", "view"},
 }
 #: the modules every chapter package has
@@ -134,7 +132,7 @@ def test_no_chapter_imports_the_book():
 @pytest.mark.parametrize("layer", ["core", "data", "runs", "view"])
 def test_the_engine_and_view_import_no_chapter(layer):
     for f in (PACKAGE / layer).rglob("*.py"):
-        assert not imports(f) & {"chapters", "book", "paper"}, f"{f.relative_to(PACKAGE)} imports a chapter"
+        assert not imports(f) & {"chapters", "book"}, f"{f.relative_to(PACKAGE)} imports a chapter"
 
 
 def test_declarations_import_no_tensorflow():

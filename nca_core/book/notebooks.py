@@ -19,7 +19,9 @@ def _player_model(*names: str):
 
 
 #: after the chapters: it reads their records
+#: the files the report and the explorer write
 REPORT_SUMMARY = "report_summary.png"
+EXPLORE_MORPH, EXPLORE_GRAY_SCOTT = "explore_morph.png", "explore_gray_scott.png"
 REPORT_NOTEBOOK = Notebook("report", REPORT, {}, figures=(REPORT_SUMMARY,))
 
 #: the explorer notebook (nca_core.view.widgets): the model it opens with and the scripted runs of its static page
@@ -39,7 +41,7 @@ EXPLORE_NOTEBOOK = Notebook("explore", EXPLORE, {
                              "step at which a spot of B is painted into NCA and PDE"),
     "train_missing": Param({**same(False), "smoke": True}, flag,
                            "train the models named above if neither cached nor shipped (seconds at smoke)"),
-}, figures=("explore_morph.png", "explore_gray_scott.png"))
+}, figures=(EXPLORE_MORPH, EXPLORE_GRAY_SCOTT))
 
 #: the book's own notebooks, in reading order
 NOTEBOOKS = (REPORT_NOTEBOOK, EXPLORE_NOTEBOOK)

@@ -19,9 +19,9 @@ import weakref
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from nca_core import validate
+from nca_core.core.backend import tf
 from nca_core.core.model import NCA, fire_mask, step_seed
 
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from nca_core import fileio, validate
+from nca_core.core.backend import tf
 from nca_core.core.config import ACTIVATIONS, NCAConfig
 from nca_core.core.perception import perceive
 

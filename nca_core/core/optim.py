@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
+
+from nca_core.core.backend import tf
 
 BETA_1 = 0.9
 BETA_2 = 0.999

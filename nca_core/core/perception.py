@@ -20,8 +20,7 @@ Features are returned channel-major: feature ``c*K + k`` is kernel ``k`` of chan
 
 from __future__ import annotations
 
-import tensorflow as tf
-
+from nca_core.core.backend import tf
 from nca_core.core.kernels import BOUNDARIES, kernel_names
 
 #: sign of each stencil under point reflection g(-a,-b) = sign * g(a,b)

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import tensorflow as tf
 
 from nca_core import validate
+from nca_core.core.backend import tf
 from nca_core.core.checkpoint import (
     CHECKPOINT_FORMAT,
     TrainState,

@@ -11,7 +11,7 @@ around it are :mod:`nca_core.view.widgets`.
 This module knows nothing of where models come from, nor of what a task's channels mean: it is
 given :class:`ModelEntry` objects whose ``load()`` returns an :class:`ExplorerModel`, a bundle of
 plain callables (one NCA advance, the initial conditions, the PDE, what an edit does to the
-cells, the channel views). :mod:`nca_core.paper.explorer` builds them from the shipped and cached
+cells, the channel views). :mod:`nca_core.book.explorer` builds them from the shipped and cached
 models.
 
 Masks. Step ``k`` of a rollout draws its update mask from ``(seed, k)`` only (the library's
@@ -254,7 +254,7 @@ class ExplorerState:
     def perturb(self, i: int, j: int, mode: str = "erase", radius: float = 5, colour: Any = (1.0, 0.0, 0.0)) -> int:
         """Change the disc of ``radius`` around cell (i, j), in the NCA and (if there is one) the PDE alike.
 
-        What each mode does is the model's (:attr:`ExplorerModel.edit`); :mod:`nca_core.paper.explorer` gives:
+        What each mode does is the model's (:attr:`ExplorerModel.edit`); :mod:`nca_core.book.explorer` gives:
 
         * ``erase``: morph: every channel 0 (transparent, as the paper's damage); Gray-Scott: the uniform
           state A = 1, B = 0, hidden channels 0.

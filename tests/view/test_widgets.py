@@ -1,6 +1,6 @@
 """The notebook explorer, driven without a browser: its state against the library, the widgets through their values.
 
-The models are the shipped ones (``weights/``) found through :func:`nca_core.paper.explorer.catalogue`.
+The models are the shipped ones (``weights/``) found through :func:`nca_core.book.explorer.catalogue`.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nca_core.book import explorer
 from nca_core.data import gray_scott as gs_data
-from nca_core.paper import explorer
 from nca_core.view import widgets
 from nca_core.view.widgets import Explorer, ExplorerState
 

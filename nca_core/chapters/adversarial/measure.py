@@ -37,11 +37,11 @@ from types import SimpleNamespace
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from nca_core import validate
 from nca_core.chapters.adversarial.jobs import MODEL
 from nca_core.chapters.morph.measure import distance, shape_iou, stability_models, targets
+from nca_core.core.backend import tf
 from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.masks import Rollouts, rollouts
 from nca_core.core.model import NCA, step

@@ -29,11 +29,11 @@ from types import SimpleNamespace
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from nca_core import validate
 from nca_core.chapters.morph.measure import distance
 from nca_core.chapters.symmetry.jobs import IMAGE, MODELS, ON_LATTICE, TRANSFORMS, model_name, symmetry_jobs
+from nca_core.core.backend import tf
 from nca_core.core.masks import rollouts
 from nca_core.core.model import NCA
 from nca_core.data import lattice

@@ -18,65 +18,22 @@ initial conditions and, for Gray-Scott, the PDE solver with the coefficients of 
 what each task's *erase*, *invert* and *paint* do (:func:`morph_edit`, :func:`gray_scott_edit`) and its
 channel views (:func:`morph_views`, :func:`gray_scott_views`) are given with the model.
 
-Importing this module imports TensorFlow quietly (:func:`quiet_tensorflow`): a notebook kernel that
-uses the explorer shows no framework start-up log lines.
+TensorFlow comes quietly, as everywhere in the package (:mod:`nca_core.core.backend`): a notebook kernel
+that uses the explorer shows no framework start-up log lines.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import sys
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-#: TensorFlow's start-up lines on the process's standard error that say nothing to a reader (absl's
-#: notice, the oneDNN and CPU-feature notes); anything else written while importing it is kept
-_TF_NOISE = re.compile(r"absl::InitializeLog|oneDNN custom operations|cpu_feature_guard|"
-                       r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler")
-
-
-def quiet_tensorflow() -> None:
-    """Import TensorFlow without its start-up log lines (in a Jupyter kernel they show as an error box).
-
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless set: info and warnings of TensorFlow's C++ logging off) and
-    imports TensorFlow with the process's standard error (file descriptor 2, where the C++ code writes)
-    caught; the lines matching the known start-up notes are dropped, any other line is written back.
-    Python's own warnings and errors are not touched (they go to ``sys.stderr``). Nothing happens when
-    TensorFlow is already imported.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules:
-        return
-    import tempfile
-
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no file descriptor 2 to catch: import as it is
-        import tensorflow  # noqa: F401
-        return
-    with tempfile.TemporaryFile() as caught:
-        os.dup2(caught.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            caught.seek(0)
-            kept = [ln for ln in caught.read().decode("utf-8", "replace").splitlines(True) if not _TF_NOISE.search(ln)]
-            if kept:
-                sys.stderr.write("".join(kept))
-
-
-quiet_tensorflow()  # before the imports below import TensorFlow
-
-from nca_core.book import player, registry  # noqa: E402
-from nca_core.data import gray_scott as gs_data  # noqa: E402
-from nca_core.view.images import composite, to_rgb  # noqa: E402
-from nca_core.view.widgets import ExplorerModel, ExplorerState, ModelEntry, hidden_view  # noqa: E402
+from nca_core.book import player, registry
+from nca_core.book.notebooks import EXPLORE_GRAY_SCOTT, EXPLORE_MORPH
+from nca_core.data import gray_scott as gs_data
+from nca_core.view.images import composite, to_rgb
+from nca_core.view.widgets import ExplorerModel, ExplorerState, ModelEntry, hidden_view
 
 #: the initial conditions of the Gray-Scott models (name → A field, B = 1 − A)
 GS_ICS = ("unseen test IC (128×128)", "training IC 1 (64×64)", "training IC 2 (64×64)", "training IC 3 (64×64)",
@@ -364,7 +321,7 @@ def morph_figure(model: ExplorerModel, steps: Iterable[int], edit_step: int, see
     rgb = [[s.panels("RGBA")[0][1] / 255.0 for s in run] for run in (plain, edited)]
     fig = snapshot_grid(rgb, ["as trained", f"disc erased\nat n = {edit_step}"], [f"n = {n}" for n in steps],
                         colorbar=False, title=model.label)
-    save_figure(fig, "explore_morph")
+    save_figure(fig, EXPLORE_MORPH)
     return fig
 
 
@@ -379,5 +336,5 @@ def gray_scott_figure(model: ExplorerModel, steps: Iterable[int], edit_step: int
     rows = [[s.panels("B")[k][1] / 255.0 for s in edited] for k in range(3)]
     fig = snapshot_grid(rows, ["NCA B", "PDE B", "NCA − PDE\n(B, −1 to 1)"], [f"n = {n}" for n in steps],
                         colorbar=False, title=f"{model.label}; spot of B painted at n = {edit_step}")
-    save_figure(fig, "explore_gray_scott")
+    save_figure(fig, EXPLORE_GRAY_SCOTT)
     return fig

@@ -1,0 +1,57 @@
+"""TensorFlow, imported once and quietly: every module of the package takes ``tf`` from here.
+
+TensorFlow writes start-up notes (absl's notice, the oneDNN and CPU-feature lines) to the process's
+standard error when it is first imported; in a Jupyter kernel they show as an error box under a
+figure. :func:`quiet_tensorflow` drops exactly those lines and keeps anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+#: TensorFlow's start-up lines on the process's standard error that say nothing to a reader (absl's
+#: notice, the oneDNN and CPU-feature notes); anything else written while importing it is kept
+_TF_NOISE = re.compile(r"absl::InitializeLog|oneDNN custom operations|cpu_feature_guard|"
+                       r"To enable the following instructions|rebuild TensorFlow with the appropriate compiler")
+
+
+def quiet_tensorflow() -> None:
+    """Import TensorFlow without its start-up log lines (in a Jupyter kernel they show as an error box).
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (unless set: info and warnings of TensorFlow's C++ logging off) and
+    imports TensorFlow with the process's standard error (file descriptor 2, where the C++ code writes)
+    caught; the lines matching the known start-up notes are dropped, any other line is written back.
+    Python's own warnings and errors are not touched (they go to ``sys.stderr``). Nothing happens when
+    TensorFlow is already imported.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules:
+        return
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no file descriptor 2 to catch: import as it is
+        import tensorflow  # noqa: F401
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [ln for ln in caught.read().decode("utf-8", "replace").splitlines(True) if not _TF_NOISE.search(ln)]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
+quiet_tensorflow()
+
+import tensorflow as tf  # noqa: E402
+
+__all__ = ["tf", "quiet_tensorflow"]

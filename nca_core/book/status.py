@@ -21,7 +21,7 @@ from nca_core.runs.job import Job
 STATES = ("shipped", "cached", "training", "part-trained", "missing")
 
 #: the profiles :func:`best_profile` considers, longest-trained first
-TIERS = ("paper", "long", "quick")
+TIERS = ("paper", "grid", "long", "quick")
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,25 @@ from typing import Any
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.runs.job import Job, gray_scott_spec
 
+#: the selection rule of the grid tier (:func:`nca_core.chapters.gray_scott.quality.select_validated`) ...
+SELECT_RULE = "nca_core.chapters.gray_scott.quality:select_validated"
+#: ... and the epochs between the snapshots it chooses from
+SELECT_EVERY = 25
+
 
 def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "published", noise: float = 0.0,
-        lr: float = 1e-3, **schedule: Any) -> Job:
+        lr: float = 1e-3, steps_per_epoch: int = 0, select: bool = False, **schedule: Any) -> Job:
     """The paper's PDE training run (Fig 4/6 settings) for one (t, seed, ξ); ``lr`` 1e-3 as the paper.
 
     ``schedule`` may set the learning-rate schedule fields of :class:`TrainConfig`
-    (``lr_schedule``, ``warmup``, ``lr_min``); the default is the paper's constant rate.
+    (``lr_schedule``, ``warmup``, ``lr_min``) and ``chunk_size``; the default is the paper's
+    constant rate and chunks of 64 pairs. ``steps_per_epoch`` > 0 sets the chunks instead
+    (:func:`chunk_for_steps`: that many optimiser steps per epoch at every t). ``select`` keeps the
+    model that :data:`SELECT_RULE` chooses among snapshots every :data:`SELECT_EVERY` epochs instead
+    of the lowest-loss one. At the defaults the cache key is the one of a run without these options.
     """
+    if steps_per_epoch:
+        schedule["chunk_size"] = chunk_for_steps(t, steps_per_epoch)
     label = f"t={t} seed={seed}" + (f" ξ={noise:g}" if noise else "")
     return Job(
         nca=NCAConfig.gray_scott(channels=channels),
@@ -23,6 +34,8 @@ def job(t: int, seed: int, epochs: int, channels: int = 8, preset: str = "publis
                                         **schedule),
         data=gray_scott_spec(t, 1024, preset),
         label=label,
+        select=SELECT_RULE if select else "",
+        select_every=SELECT_EVERY if select else 0,
     )
 
 
@@ -50,13 +63,19 @@ def data_spec(preset: str = "published") -> dict[str, Any]:
     return gray_scott_spec(64, 1024, preset)
 
 
+def recipe(P: SimpleNamespace) -> dict[str, Any]:
+    """The training recipe of a notebook's parameters: the rate schedule, the optimiser steps per epoch
+    and the selection rule (nothing for the paper's settings, so that their runs keep their cache keys)."""
+    return {**schedule(P), "steps_per_epoch": P.steps_per_epoch, "select": P.select == "validation"}
+
+
 def sampling_jobs(P: SimpleNamespace) -> dict[tuple[int, int], Job]:
     """The Fig 4 grid of the ``time_sampling`` notebook's parameters, keyed (t, seed)."""
-    return {(t, s): job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr, **schedule(P))
+    return {(t, s): job(t, s, P.epochs, P.channels, P.gamma_preset, lr=P.lr, **recipe(P))
             for t in P.sampling for s in P.seeds}
 
 
 def noise_jobs(P: SimpleNamespace) -> dict[tuple[float, int], Job]:
     """The Fig 6 runs of the ``noise`` notebook's parameters, keyed (ξ, seed)."""
-    return {(xi, s): job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr, **schedule(P))
+    return {(xi, s): job(P.t, s, P.epochs, P.channels, P.gamma_preset, xi, P.lr, **recipe(P))
             for xi in P.noise_levels for s in P.seeds}

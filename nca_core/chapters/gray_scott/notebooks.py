@@ -23,13 +23,21 @@ COMMON = {
 }
 
 TRAINING = {
-    "epochs": Param({"smoke": 2, "quick": 300, "long": 2000, "paper": 4000}, integer(1), "training epochs per model"),
+    "epochs": Param({"smoke": 2, "quick": 300, "long": 2000, "grid": 300, "paper": 4000}, integer(1),
+                    "training epochs per model"),
     "lr": Param({"smoke": 5e-3, "quick": 5e-3, "long": 1e-3, "paper": 1e-3}, learning_rate,
                 "Nadam learning rate, or the peak of the schedule (paper 1e-3; quick 5e-3 for 13× fewer epochs)"),
     "lr_schedule": Param({**same("constant"), "long": "cosine"}, choice(*LR_SCHEDULES),
                          "learning-rate schedule: constant (the paper's), cosine or exponential decay to lr_min"),
     "lr_min": Param(same(1e-5), learning_rate, "the rate a decaying schedule ends at"),
-    "seeds": Param({"smoke": [0], "quick": [0], "paper": [0, 1, 2, 3]}, int_list(0), "weight/shuffle seeds"),
+    "steps_per_epoch": Param({**same(0), "grid": 16}, integer(0),
+                             "optimiser steps per epoch: 0 = chunks of 64 pairs (the paper's); n > 0 = the pairs "
+                             "in n equal chunks at every t (grid: 16)"),
+    "select": Param({**same("loss"), "grid": "validation"}, choice("loss", "validation"),
+                    "the kept model: the lowest training loss (the paper's rule), or the lowest-loss snapshot that "
+                    "meets the quality target from a held-out validation IC (grid)"),
+    "seeds": Param({"smoke": [0], "quick": [0], "grid": [0, 1, 2, 3], "paper": [0, 1, 2, 3]}, int_list(0),
+                   "weight/shuffle seeds"),
     "channels": Param(same(8), integer(2), "NCA channels C (2 observable: A, B)"),
     "test_size": Param({"smoke": 64, "quick": 128, "paper": 128}, choice(64, 128),
                        "lattice size of the unseen test initial condition"),
@@ -51,7 +59,8 @@ TIME_SAMPLING = Notebook(
     "time_sampling", GRAY_SCOTT, {
         **COMMON,
         **TRAINING,
-        "sampling": Param({"smoke": [16, 32], "quick": [4, 16, 32], "paper": [1, 2, 4, 6, 8, 12, 16, 24, 32]},
+        "sampling": Param({"smoke": [16, 32], "quick": [4, 16, 32], "grid": [1, 2, 4, 6, 8, 12, 16, 24, 32],
+                           "paper": [1, 2, 4, 6, 8, 12, 16, 24, 32]},
                           int_list(1), "time samplings t (NCA steps between data frames)"),
         "fig5_t": Param(same(32), integer(1), "t of the model compared with the PDE in Fig 5 and S4–S6"),
         "fig5_steps": Param({"smoke": 128, "quick": 4096, "paper": 4096}, integer(1), "steps of Fig 5 and the videos"),
@@ -65,8 +74,11 @@ NOISE = Notebook(
         **COMMON,
         **TRAINING,
         "noise_levels": Param({"smoke": [0.0, 0.5], "quick": [0.0, 0.3, 0.8],
+                               "grid": [round(i / 9, 4) for i in range(10)],  # the authors' linspace(0, 1, 10)
                                "paper": [round(i / 20, 2) for i in range(21)]}, float_list(0.0, 1.0),
                               "noise amplitudes ξ of ỹ = (1−ξ)y + ξη"),
+        "seeds": Param({"smoke": [0], "quick": [0], "grid": [0, 1], "paper": [0, 1, 2, 3]}, int_list(0),
+                       "weight/shuffle seeds"),
         "t": Param(same(32), integer(1), "time sampling of the noisy training data"),
         "window": Param(same(3), integer(1), "moving-average window (in ξ values) of Fig 6A"),
     },

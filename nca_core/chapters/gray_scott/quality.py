@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from nca_core.chapters.gray_scott.jobs import SELECT_RULE
 from nca_core.chapters.gray_scott.measure import compare_to_pde, invasion, pattern_statistics
 from nca_core.core.model import NCA
 from nca_core.core.result import TrainResult
@@ -99,7 +100,7 @@ def unseen_ic_quality(model: NCA, steps: int = 2048, size: int = 128, preset: st
 #: the selection rule considers the snapshots from this fraction of the epochs on (the rate has decayed)
 SELECT_FROM = 0.5
 #: the path of :func:`select_validated`, for :attr:`nca_core.runs.job.Job.select`
-SELECT_VALIDATED = "nca_core.chapters.gray_scott.quality:select_validated"
+SELECT_VALIDATED = SELECT_RULE
 
 
 def validation_check(model: NCA, preset: str = "published") -> tuple[bool, Quality]:

@@ -12,13 +12,77 @@ from nca_core.chapters.claim import Claim
 from nca_core.runs.job import data_hash
 from nca_core.view.plotting import figure_dir
 
+#: the characters Markdown (MyST, with dollar maths) could read as syntax inside a table cell; each is
+#: backslash-escaped, which CommonMark allows for any ASCII punctuation, so a cell shows its text as written
+_MARKUP = re.compile(r"([\\|$*_`<>\[\]{}~#])")
+
+
+def cell(text: Any) -> str:
+    """``text`` as one Markdown table cell that no character can break: ``|`` (a column separator),
+    ``$`` (maths), ``*``/``_`` (emphasis), backticks (code and roles), ``<`` (raw HTML) … are escaped
+    and line breaks become spaces. ``max |x̃|`` stays in its cell and reads as written."""
+    return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+
 
 def claims_markdown(claims: Sequence[Claim]) -> str:
-    """A Markdown table: claim, what this run measured, verdict."""
+    """A Markdown table: claim, what this run measured, verdict; every cell escaped (:func:`cell`)."""
     rows = ["| claim (paper) | this run | verdict |", "|---|---|---|"]
     for c in claims:
-        rows.append(f"| {c.text} | {c.evidence} | {c.label} |")
+        rows.append(f"| {cell(c.text)} | {cell(c.evidence)} | {c.label} |")
     return "\n".join(rows)
+
+
+VERDICT_MARKS = ("✅", "❌", "➖")
+
+
+def claims_tables(html: str) -> list[list[list[str]]]:
+    """The claims tables of a page of HTML (a chapter page's or the report's: a header with a column
+    starting "claim" and a "verdict" column), each as its rows (header first) of cell texts."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables: list[list[list[str]]] = []
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self.tables[-1].append([])
+            elif tag in ("td", "th") and self.tables and self.tables[-1]:
+                self.cell = []
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.tables[-1][-1].append(" ".join("".join(self.cell).split()))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(html)
+    return [t for t in parser.tables if t and any(h.startswith("claim") for h in t[0]) and "verdict" in t[0]]
+
+
+def claims_table_problems(html: str) -> list[str]:
+    """What is wrong with the claims tables of a page of HTML: a row with more or fewer cells than its
+    header, an empty claim or evidence cell, a verdict cell that is not ✅/❌/➖. Empty when all is well."""
+    problems = []
+    for table in claims_tables(html):
+        head = table[0]
+        v = head.index("verdict")
+        for row in table[1:]:
+            if len(row) != len(head):
+                problems.append(f"{len(row)} cells where the header has {len(head)}: {row}")
+            elif not row[v].startswith(VERDICT_MARKS):
+                problems.append(f"verdict cell {row[v]!r} is not a verdict: {row}")
+            elif not all(row[i] for i, h in enumerate(head) if h.startswith(("claim", "this"))):
+                problems.append(f"an empty claim or evidence cell: {row}")
+    return problems
 
 
 def training(models: Iterable[Any]) -> str:

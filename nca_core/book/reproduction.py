@@ -17,7 +17,7 @@ from typing import Any
 from nca_core import fileio
 from nca_core.book import registry
 from nca_core.book.notebooks import REPORT_SUMMARY
-from nca_core.book.report import load_claims, tally
+from nca_core.book.report import cell, load_claims, tally
 from nca_core.view.plotting import save_figure
 
 _SYMBOL = {True: "✅ reproduced", False: "❌ not reproduced", None: "➖ not tested"}
@@ -42,10 +42,6 @@ def gather(folder: str | os.PathLike | None = None) -> Report:
     return Report(records, parts)
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(report: Report) -> str:
     """Totals per part and overall, then one table per part: figure (linked to its page), claim,
     this build's numbers, verdict, profile and models."""
@@ -67,8 +63,8 @@ def markdown(report: Report) -> str:
             models = ", ".join(m["label"] for m in r["models"]) or "data only"
             where = f"{{doc}}`{r['figure']} <{r['notebook']}>`"
             for c in r["claims"]:
-                lines.append(f"| {where} | {_cell(c['claim'])} | {_cell(c['evidence'])} | {_SYMBOL[c['verdict']]} | "
-                             f"{r['profile']}; {_cell(models)}" + (f"; {_cell(r['training'])}" if r["training"] else "")
+                lines.append(f"| {where} | {cell(c['claim'])} | {cell(c['evidence'])} | {_SYMBOL[c['verdict']]} | "
+                             f"{r['profile']}; {cell(models)}" + (f"; {cell(r['training'])}" if r["training"] else "")
                              + " |")
     return "\n".join(lines)
 
@@ -89,7 +85,7 @@ def tiers(report: Report, target: str = "long") -> str:
         rows = {r.key: r for r in status.model_status([name], target)}.values()
         todo = [r.label for r in rows if not r.ready]
         lines.append(f"| {{doc}}`{name}` | {', '.join(sorted(ran.get(name, ()))) or 'not run'} | "
-                     f"{len(rows) - len(todo)} of {len(rows)} | {_cell(', '.join(todo)) or '–'} |")
+                     f"{len(rows) - len(todo)} of {len(rows)} | {cell(', '.join(todo)) or '–'} |")
         for r in rows:
             total[r.key] = r.ready
     ready = sum(total.values())

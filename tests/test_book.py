@@ -32,18 +32,49 @@ def test_book_builds_without_warnings(built_book: Path) -> None:
     assert re.search(r'<a class="reference internal" href="#id\d+"[^>]*title="[^"]*Richardson', page)
 
 
-def test_chapter_pages_have_numbered_figures_and_videos(built_book):
+def test_chapter_pages_have_captioned_figures_and_videos(built_book):
     for page in ("book/intro.html", "book/model.html", *(f"book/_executed/{n}.html" for n in NOTEBOOKS)):
         assert (built_book / page).exists(), page
     html = (built_book / "book" / "_executed" / "time_sampling.html").read_text()
-    assert "Fig. " in html  # numbered, captioned figures
-    assert "(Paper Fig 4.)" in html and "<video" in html
+    assert "Paper Fig 4." in _text(html) and "<video" in html
     html = (built_book / "book" / "_executed" / "kernels_activations.html").read_text()
-    assert "(Paper Fig 8A-B.)" in html and "(Paper Fig 8C-D.)" in html
+    assert "Paper Fig 8 A–B." in _text(html) and "Paper Fig 8 C–D." in _text(html)
     assert html.count("<video") == 3 and all(s in html for s in ("S1: relu", "S2: relu", "S3: linear"))
     html = (built_book / "book" / "_executed" / "channels_sampling.html").read_text()
-    assert "(Paper Fig 9A-B" in html and "(Paper Fig 9C-D" in html
+    assert "Paper Fig 9 A–B" in _text(html) and "Paper Fig 9 C–D" in _text(html)
     assert "<p>claim (paper)</p>" in html  # the claims table is rendered
+
+
+def test_one_figure_numbering_the_papers(built_book):
+    """No figure number of the book's own ("Fig. 8" beside the paper's Fig 8): Sphinx numbers none, and every
+    chapter's reproduction is captioned with the paper's figure ("Paper Fig N", with its panels)."""
+    import json
+
+    pages = sorted(built_book.glob("book/**/*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "caption-number" not in html, page  # Sphinx's own "Fig. N" label
+        assert not re.search(r"\bFigs?\.\s*\d", _text(html)), page
+    claims = json.loads((built_book / "claims.json").read_text())
+    for record in claims["records"]:  # each figure a chapter checks claims of is shown, captioned as the paper's
+        number = record["figure"].removeprefix("Fig ")
+        page = _text((built_book / "book" / "_executed" / f"{record['notebook']}.html").read_text())
+        assert re.search(rf"Paper Fig {number}(\.| [A-D]–[A-D])", page), (record["notebook"], record["figure"])
+    sym = (built_book / "book" / "_executed" / "symmetry.html").read_text()
+    captions = [_text(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", sym, flags=re.S)]
+    assert any(c.startswith("Paper Fig 12.") for c in captions) and len(captions) >= 2, captions
+
+
+def test_every_claims_row_has_its_cells_and_a_verdict(built_book):
+    from nca_core.book import report
+
+    rows = 0
+    for name in NOTEBOOKS:  # the report among them
+        html = (built_book / "book" / "_executed" / f"{name}.html").read_text(encoding="utf-8")
+        assert report.claims_table_problems(html) == [], name
+        rows += sum(len(t) - 1 for t in report.claims_tables(html))
+    assert rows > 20  # the chapters' rows and the report's
 
 
 def test_reproduction_report_links_every_claim_and_publishes_claims_json(built_book):

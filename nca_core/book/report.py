@@ -24,12 +24,30 @@ def cell(text: Any) -> str:
     return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
 
 
+def evidence(c: Claim | dict) -> str:
+    """The evidence cell of a claims row: this run's numbers, then the threshold the verdict follows, escaped."""
+    ev, th = (c.evidence, c.threshold) if isinstance(c, Claim) else (c["evidence"], c.get("threshold", ""))
+    return cell(ev) + (f" — **threshold:** {cell(th)}" if th else "")
+
+
 def claims_markdown(claims: Sequence[Claim]) -> str:
-    """A Markdown table: claim, what this run measured, verdict; every cell escaped (:func:`cell`)."""
-    rows = ["| claim (paper) | this run | verdict |", "|---|---|---|"]
-    for c in claims:
-        rows.append(f"| {cell(c.text)} | {cell(c.evidence)} | {c.label} |")
-    return "\n".join(rows)
+    """Markdown tables: the paper's claims (claim, what this run measured and the threshold, verdict), then the
+    set-up checks of our own, if any, in a table of their own; every cell escaped (:func:`cell`)."""
+    paper = [c for c in claims if not c.setup]
+    setup = [c for c in claims if c.setup]
+    out = []
+    for rows, head in ((paper, "claim (paper)"), (setup, "check (our set-up, not a claim of the paper)")):
+        if rows:
+            out += ([""] if out else []) + [f"| {head} | this run | verdict |", "|---|---|---|"]
+            out += [f"| {cell(c.text)} | {evidence(c)} | {c.label} |" for c in rows]
+    return "\n".join(out)
+
+
+def check_thresholds(claims: Sequence[Claim]) -> None:
+    """Every row states its threshold: a claim with a verdict and no threshold is a chapter's bug."""
+    bare = [c.text for c in claims if c.verdict is not None and not c.threshold.strip()]
+    if bare:
+        raise ValueError(f"claims with a verdict but no threshold: {bare}; give each Claim its threshold")
 
 
 VERDICT_MARKS = ("✅", "❌", "➖")
@@ -65,7 +83,7 @@ def claims_tables(html: str) -> list[list[list[str]]]:
 
     parser = Tables()
     parser.feed(html)
-    return [t for t in parser.tables if t and any(h.startswith("claim") for h in t[0]) and "verdict" in t[0]]
+    return [t for t in parser.tables if t and any(h.startswith(("claim", "check")) for h in t[0]) and "verdict" in t[0]]
 
 
 def claims_table_problems(html: str) -> list[str]:
@@ -80,7 +98,7 @@ def claims_table_problems(html: str) -> list[str]:
                 problems.append(f"{len(row)} cells where the header has {len(head)}: {row}")
             elif not row[v].startswith(VERDICT_MARKS):
                 problems.append(f"verdict cell {row[v]!r} is not a verdict: {row}")
-            elif not all(row[i] for i, h in enumerate(head) if h.startswith(("claim", "this"))):
+            elif not all(row[i] for i, h in enumerate(head) if h.startswith(("claim", "check", "this"))):
                 problems.append(f"an empty claim or evidence cell: {row}")
     return problems
 
@@ -139,14 +157,20 @@ def claims_table(claims: Sequence[Claim], notebook: str, figure: str, profile: s
                  models: Iterable[Any] = ()) -> str:
     """:func:`claims_markdown` of ``claims``, recorded for the reproduction report as
     ``<claims_dir>/<notebook>__<figure>.json`` (atomically): the figure, the profile, the models
-    (label, cache key, epochs) and each claim with its evidence and verdict."""
+    (label, cache key, epochs), each claim of the paper with its evidence, verdict and threshold, and the
+    set-up checks apart (``setup``: shown, never counted). A claim with a verdict and no threshold is refused
+    (:func:`check_thresholds`)."""
+    check_thresholds(claims)
     ms = list(models)
     record = {
         "notebook": notebook, "figure": figure, "profile": profile, "nca_core": __version__,
         "models": [{"label": m.job.label, "key": m.job.key, "source": m.source,
                     "epochs": int(len(m.result.loss)), "best_epoch": int(m.result.best_epoch) + 1} for m in ms],
         "training": training(ms) if ms else "",
-        "claims": [{"claim": c.text, "evidence": c.evidence, "verdict": c.verdict} for c in claims],
+        "claims": [{"claim": c.text, "evidence": c.evidence, "verdict": c.verdict, "threshold": c.threshold}
+                   for c in claims if not c.setup],
+        "setup": [{"check": c.text, "evidence": c.evidence, "verdict": c.verdict, "threshold": c.threshold}
+                  for c in claims if c.setup],
     }
     slug = re.sub(r"[^A-Za-z0-9]+", "_", figure).strip("_")
     fileio.write_json(claims_dir() / f"{notebook}__{slug}.json", record)
@@ -162,7 +186,7 @@ def load_claims(folder: str | os.PathLike | None = None, order: Sequence[str] = 
 
 
 def tally(records: Iterable[dict]) -> dict[str, int]:
-    """Counts of reproduced / not reproduced / not tested claims."""
+    """Counts of reproduced / not reproduced / not tested claims of the paper (set-up checks are not claims)."""
     verdicts = [c["verdict"] for r in records for c in r["claims"]]
     return {"reproduced": verdicts.count(True), "not reproduced": verdicts.count(False),
             "not tested": verdicts.count(None), "total": len(verdicts)}

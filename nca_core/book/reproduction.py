@@ -17,7 +17,7 @@ from typing import Any
 from nca_core import fileio
 from nca_core.book import registry
 from nca_core.book.notebooks import REPORT_SUMMARY
-from nca_core.book.report import cell, load_claims, tally
+from nca_core.book.report import cell, evidence, load_claims, tally
 from nca_core.view.plotting import save_figure
 
 _SYMBOL = {True: "✅ reproduced", False: "❌ not reproduced", None: "➖ not tested"}
@@ -42,14 +42,19 @@ def gather(folder: str | os.PathLike | None = None) -> Report:
     return Report(records, parts)
 
 
+def _where(r: dict) -> str:
+    return f"{{doc}}`{r['figure']} <{r['notebook']}>`"
+
+
 def markdown(report: Report) -> str:
-    """Totals per part and overall, then one table per part: figure (linked to its page), claim,
-    this build's numbers, verdict, profile and models."""
+    """Totals per part and overall; one table per part (figure linked to its page, claim, this build's numbers
+    with the threshold, verdict); why each failing claim fails; then the set-up checks apart and the profile and
+    models behind each figure, listed once."""
     if not report.records:
         return "No claims recorded yet: run the chapter notebooks first (`nca-book run`)."
     t = report.totals
     lines = [f"**{t['reproduced']} of {t['total']} claims reproduced**, {t['not reproduced']} not reproduced, "
-             f"{t['not tested']} not tested with these parameters.", "",
+             f"{t['not tested']} not tested by this build (the rules are above).", "",
              "| part | reproduced | not reproduced | not tested | total |", "|---|---|---|---|---|"]
     for part, records in report.parts.items():
         p = tally(records)
@@ -57,16 +62,47 @@ def markdown(report: Report) -> str:
     lines.append(f"| **all** | **{t['reproduced']}** | **{t['not reproduced']}** | **{t['not tested']}** | "
                  f"**{t['total']}** |")
     for part, records in report.parts.items():
-        lines += ["", f"### {part}", "", "| figure | claim (paper) | this build | verdict | profile, models |",
-                  "|---|---|---|---|---|"]
-        for r in records:
-            models = ", ".join(m["label"] for m in r["models"]) or "data only"
-            where = f"{{doc}}`{r['figure']} <{r['notebook']}>`"
-            for c in r["claims"]:
-                lines.append(f"| {where} | {cell(c['claim'])} | {cell(c['evidence'])} | {_SYMBOL[c['verdict']]} | "
-                             f"{r['profile']}; {cell(models)}" + (f"; {cell(r['training'])}" if r["training"] else "")
-                             + " |")
+        rows = [f"| {_where(r)} | {cell(c['claim'])} | {evidence(c)} | {_SYMBOL[c['verdict']]} |"
+                for r in records for c in r["claims"]]
+        if rows:
+            lines += ["", f"### {part}", "", "| figure | claim (paper) | this build | verdict |", "|---|---|---|---|"]
+            lines += rows
+    lines += ["", why_these_fail(report)]
+    setup = [(r, c) for r in report.records for c in r.get("setup", [])]
+    if setup:
+        lines += ["", "### Set-up checks (not counted)", "",
+                  "Checks of our own data preparation, not claims of the paper; a failure here would put every "
+                  "verdict of the chapters that use the data in doubt.", "",
+                  "| figure | check (our set-up, not a claim of the paper) | this build | verdict |",
+                  "|---|---|---|---|"]
+        lines += [f"| {_where(r)} | {cell(c['check'])} | {evidence(c)} | {_SYMBOL[c['verdict']]} |" for r, c in setup]
+    lines += ["", models(report)]
     return "\n".join(lines)
+
+
+def why_these_fail(report: Report) -> str:
+    """One short paragraph per claim this build does not reproduce: the claim, the threshold it misses and the
+    numbers, linked to the chapter that shows them."""
+    failing = [(r, c) for r in report.records for c in r["claims"] if c["verdict"] is False]
+    if not failing:
+        return "### Why these fail\n\nEvery claim this build tested is reproduced."
+    out = ["### Why these fail", "",
+           "Each failing claim, the threshold it misses and this build's numbers (the chapter linked discusses them):",
+           ""]
+    for r, c in failing:
+        th = c.get("threshold") or "the chapter's rule"
+        out.append(f"- **{_where(r)}, {cell(c['claim'])}.** Needed: {cell(th)}. This build: {cell(c['evidence'])}.")
+    return "\n".join(out)
+
+
+def models(report: Report) -> str:
+    """The profile, the models (label, where they came from, epochs) and the training behind each figure's
+    verdicts, once per figure."""
+    out = ["### The models behind the verdicts", "", "| figure | profile | models | training |", "|---|---|---|---|"]
+    for r in report.records:
+        ms = ", ".join(f"{m['label']}" for m in r["models"]) or "data only"
+        out.append(f"| {_where(r)} | {r['profile']} | {cell(ms)} | {cell(r['training']) or '–'} |")
+    return "\n".join(out)
 
 
 def tiers(report: Report, target: str = "long") -> str:

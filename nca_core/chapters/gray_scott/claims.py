@@ -4,10 +4,41 @@ from __future__ import annotations
 
 import numpy as np
 
-from nca_core.chapters.claim import Claim
+from nca_core.chapters.claim import (
+    SEEDS_FOR_ABSENCE,
+    SEEDS_FOR_SMALL_DIFFERENCE,
+    Claim,
+    not_tested,
+    seeds_for_small_difference,
+    sometimes,
+    within,
+)
 from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults, SamplingResults, invasion, pattern_statistics
 from nca_core.chapters.measures import spearman
 from nca_core.data import gray_scott as pde
+
+#: a maze: the B channel's contrast (standard deviation) above this …
+CONTRAST = 0.1
+#: … a flat state: below this
+FLAT = 0.05
+#: not steady: the state still changes by more than this fraction of its norm over the last 128 steps
+STILL_CHANGING = 0.01
+#: training loss "increases with t": Spearman rank correlation of t and the training loss above this
+RISING = 0.5
+#: test losses "comparable" across t: the largest at most this many times the smallest
+COMPARABLE = 3.0
+#: "small" t, where the paper's test rollouts blew up (t = 2 and 6)
+SMALL_T = 8
+#: the maze "invades" the initially empty region if it covers at least this fraction of what the PDE covers
+INVADES = 0.5
+#: the NCA's dominant wavelength matches the PDE's within this relative difference (Fig 5) …
+SAME_WAVELENGTH = 0.3
+#: … and a noisy model's pattern is "incorrect" if it differs from the PDE's by more than this (Fig 6)
+WRONG_WAVELENGTH = 0.1
+#: … or its B coverage differs by more than this
+WRONG_COVERAGE = 0.05
+#: the noise ranges the paper names (ξ ≲ 0.2 small, 0.2 < ξ < 0.5 intermediate, ξ > 0.5 strong)
+SMALL_NOISE, STRONG_NOISE = 0.2, 0.5
 
 
 # ------------------------------------------------------------------ Fig 3
@@ -22,78 +53,101 @@ def fig3(traj: np.ndarray, steps: list[int]) -> list[Claim]:
     prev, last = traj[back], traj[-1]
     change = float(np.linalg.norm(last - prev) / max(np.linalg.norm(last), 1e-12))
     span = steps[-1] - steps[back]
-    maze = all(s["contrast"] > 0.1 for s in stats) and all(np.isfinite(s["wavelength"]) for s in stats)
+    maze = all(s["contrast"] > CONTRAST for s in stats) and all(np.isfinite(s["wavelength"]) for s in stats)
     return [
         Claim("Labyrinthine (maze-like) patterns form from every training initial condition",
               "B contrast " + ", ".join(f"{s['contrast']:.2f}" for s in stats) + "; dominant wavelength "
-              + ", ".join(f"{s['wavelength']:.1f}" for s in stats) + " cells", maze),
+              + ", ".join(f"{s['wavelength']:.1f}" for s in stats) + " cells", maze,
+              f"B contrast > {CONTRAST:g} and a finite dominant wavelength in every trajectory"),
         Claim("The pattern has not reached a steady state at the end of the trajectory",
               f"relative change over the last {span} steps: {change:.3f}; B coverage "
-              + ", ".join(f"{s['coverage']:.2f}" for s in stats), change > 0.01),
+              + ", ".join(f"{s['coverage']:.2f}" for s in stats), change > STILL_CHANGING,
+              f"not steady if the relative change exceeds {STILL_CHANGING:g}"),
     ]
 
 
 def fig4(r: SamplingResults) -> list[Claim]:
     ts = r.sampling
+    seeds = len(r.seeds)
     mean_train = [np.nanmean([r.train_loss[(t, s)] for s in r.seeds]) for t in ts]
     test = [r.test[t].test_loss for t in ts]
     ok = [(t, v) for t, v in zip(ts, test) if np.isfinite(v)]
     claims = []
+    text = "Training loss increases with the time sampling t"
+    threshold = f"Spearman ρ(t, training loss) > {RISING:g}"
     if len(ts) >= 2:
         rho = spearman(ts, mean_train)
-        claims.append(Claim("Training loss increases with the time sampling t",
-                            "train loss (min after burn-in) "
+        claims.append(Claim(text, "train loss (min after burn-in) "
                             + ", ".join(f"t={t}: {v:.3g}" for t, v in zip(ts, mean_train))
-                            + f" (Spearman ρ = {rho:.2f})", bool(rho > 0.5)))
+                            + f" (Spearman ρ = {rho:.2f})", bool(rho > RISING), threshold))
     else:
-        claims.append(Claim("Training loss increases with the time sampling t", "one t only", None))
+        claims.append(not_tested(text, "one t only", threshold))
+    text = "Test loss is comparable across t"
+    threshold = f"the largest test loss at most {COMPARABLE:g}× the smallest"
+    listed = "test loss " + ", ".join(f"t={t}: {v:.3g}" for t, v in ok)
     if len(ok) >= 2:
         vals = [v for _, v in ok]
         ratio = max(vals) / min(vals)
-        improve = ok[-1][1] <= ok[0][1]
-        claims.append(Claim("Test loss is comparable across t, improving modestly at large t",
-                            "test loss " + ", ".join(f"t={t}: {v:.3g}" for t, v in ok)
-                            + f" (max/min {ratio:.2f}; largest t {'≤' if improve else '>'} smallest t)",
-                            bool(ratio < 3 and improve)))
+        claims.append(Claim(text, f"{listed} (max/min {ratio:.2f})", bool(ratio < COMPARABLE), threshold))
     else:
-        claims.append(Claim("Test loss is comparable across t, improving modestly at large t",
-                            "fewer than two non-diverged models", None))
+        claims.append(not_tested(text, "fewer than two non-diverged models", threshold))
+    text = "Test loss improves modestly at large t"
+    threshold = (f"the largest t's test loss below the smallest t's, with ≥ {SEEDS_FOR_SMALL_DIFFERENCE} seeds "
+                 "per t (the best seed of each tested)")
+    if len(ok) < 2:
+        claims.append(not_tested(text, "fewer than two non-diverged models", threshold))
+    elif not seeds_for_small_difference(seeds):
+        claims.append(not_tested(text, f"{listed}: {seeds} seed per t, so a modest difference cannot be told from "
+                                       "seed-to-seed scatter", threshold))
+    else:
+        claims.append(Claim(text, listed, bool(ok[-1][1] < ok[0][1]), threshold))
     div = [t for t in ts if r.test[t].diverged_at is not None]
-    small = [t for t in ts if t <= 8]
-    claims.append(Claim("Small t is sometimes numerically unstable on the high-frequency test IC",
-                        ("diverged: " + ", ".join(f"t={t} at n={r.test[t].diverged_at}" for t in div)) if div
-                        else "no run diverged" + ("" if small else " (no t ≤ 8 in this run)"),
-                        True if any(t <= 8 for t in div) else (None if not small else False)))
+    small = [t for t in ts if t <= SMALL_T]
+    text = "Small t is sometimes numerically unstable on the high-frequency test IC"
+    threshold = (f"a blow-up of the test rollout at some t ≤ {SMALL_T}; its absence counts over "
+                 f"≥ {SEEDS_FOR_ABSENCE} seeds")
+    unstable = [t for t in div if t <= SMALL_T]
+    if not small:
+        claims.append(not_tested(text, f"no t ≤ {SMALL_T} in this run", threshold))
+    else:
+        ev = ("diverged: " + ", ".join(f"t={t} at n={r.test[t].diverged_at}" for t in div)) if div else \
+            f"no test rollout diverged (t ≤ {SMALL_T}: {', '.join(map(str, small))}; {seeds} seed(s), best seed tested)"
+        verdict = sometimes(bool(unstable), seeds)
+        claims.append(Claim(text, ev, verdict, threshold) if verdict is not None else
+                      not_tested(text, ev + ": too few seeds to show it never happens", threshold))
     big = max(ts)
     cmp = r.test[big]
     text = "Coarse sampling generalises to an unseen IC and beyond the trained horizon"
+    threshold = (f"test loss below the frozen IC's and the maze invading ≥ {100 * INVADES:.0f}% of what the PDE's "
+                 "invades")
     if cmp.diverged_at is None:
         n = max(cmp.snapshots)
         ic = pde.test_ic(r.pde_final.shape[0])
         inv_n, inv_p = invasion(cmp.snapshots[n][0], ic), invasion(r.pde_final, ic)
-        good = cmp.test_loss < r.baseline and inv_n >= 0.5 * inv_p
+        good = cmp.test_loss < r.baseline and inv_n >= INVADES * inv_p
         claims.append(Claim(text, f"t={big}: test loss {cmp.test_loss:.3g} vs {r.baseline:.3g} for a frozen IC; "
                                   f"the maze invades {100 * inv_n:.0f}% of the initially empty region by n={n} "
-                                  f"(PDE {100 * inv_p:.0f}%)", bool(good)))
+                                  f"(PDE {100 * inv_p:.0f}%)", bool(good), threshold))
     else:
-        claims.append(Claim(text, f"t={big} diverged at n={cmp.diverged_at}", False))
+        claims.append(Claim(text, f"t={big} diverged at n={cmp.diverged_at}", False, threshold))
     return claims
 
 
 def fig5(c: Comparison) -> list[Claim]:
+    text = "The NCA reproduces maze formation from an unseen IC, far beyond the trained horizon"
+    threshold = (f"contrast > {CONTRAST:g}, wavelength within {100 * SAME_WAVELENGTH:.0f}% of the PDE's and the "
+                 f"maze invading ≥ {100 * INVADES:.0f}% of what the PDE's invades")
     n = max(c.snapshots)
     if c.diverged_at is not None or c.snapshots[n][0] is None:
-        return [Claim("The NCA reproduces maze formation from an unseen IC, far beyond the trained horizon",
-                      f"diverged at n={c.diverged_at}", False)]
+        return [Claim(text, f"diverged at n={c.diverged_at}", False, threshold)]
     s_n, s_p = pattern_statistics(c.snapshots[n][0]), pattern_statistics(c.snapshots[n][1])
     ic = c.snapshots[0][1]
     inv_n, inv_p = invasion(c.snapshots[n][0], ic), invasion(c.snapshots[n][1], ic)
     wl = abs(s_n["wavelength"] - s_p["wavelength"]) / s_p["wavelength"] if np.isfinite(s_n["wavelength"]) else np.inf
-    ok = s_n["contrast"] > 0.1 and wl < 0.3 and inv_n >= 0.5 * inv_p
-    return [Claim("The NCA reproduces maze formation from an unseen IC, far beyond the trained horizon",
-                  f"at n={n}: the maze invades {100 * inv_n:.0f}% of the initially empty region (PDE "
-                  f"{100 * inv_p:.0f}%); wavelength NCA {s_n['wavelength']:.1f} vs PDE {s_p['wavelength']:.1f}; "
-                  f"contrast {s_n['contrast']:.2f}", bool(ok))]
+    ok = s_n["contrast"] > CONTRAST and wl < SAME_WAVELENGTH and inv_n >= INVADES * inv_p
+    return [Claim(text, f"at n={n}: the maze invades {100 * inv_n:.0f}% of the initially empty region (PDE "
+                        f"{100 * inv_p:.0f}%); wavelength NCA {s_n['wavelength']:.1f} vs PDE {s_p['wavelength']:.1f}; "
+                        f"contrast {s_n['contrast']:.2f}", bool(ok), threshold)]
 
 
 def fig6(r: NoiseResults) -> list[Claim]:
@@ -115,45 +169,50 @@ def fig6(r: NoiseResults) -> list[Claim]:
 
     ref = pattern_statistics(r.pde_final)
     inv_p = invasion(r.pde_final, ic)
-    clean = [xi for xi in r.levels if xi <= 0.2]
-    mid = [xi for xi in r.levels if 0.2 < xi < 0.5]
-    high = [xi for xi in r.levels if xi >= 0.5]
+    clean = within(r.levels, 0.0, SMALL_NOISE, trivial=[0.0])
+    mid = [xi for xi in r.levels if SMALL_NOISE < xi < STRONG_NOISE]
+    high = [xi for xi in r.levels if xi >= STRONG_NOISE]
     claims = []
+    text = f"Small noise (0 < ξ ≲ {SMALL_NOISE:g}): the correct pattern is recovered"
+    threshold = f"contrast > {CONTRAST:g} and the maze invading ≥ {100 * INVADES:.0f}% of what the PDE's invades"
     if clean:
         ev, ok = [], True
         for xi in clean:
             for s, loss, st in stats(xi):
-                ok &= bool(st is not None and st["contrast"] > 0.1 and st["invasion"] >= 0.5 * inv_p)
+                ok &= bool(st is not None and st["contrast"] > CONTRAST and st["invasion"] >= INVADES * inv_p)
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: test loss {loss:.3g}, "
                           f"maze invades {100 * st['invasion']:.0f}% of the empty region")
-        claims.append(Claim("Small noise (ξ ≲ 0.2): the correct pattern is recovered",
-                            "; ".join(ev) + f" (PDE {100 * inv_p:.0f}%)", ok))
+        claims.append(Claim(text, "; ".join(ev) + f" (PDE {100 * inv_p:.0f}%)", ok, threshold))
     else:
-        claims.append(Claim("Small noise (ξ ≲ 0.2): the correct pattern is recovered", "no ξ ≤ 0.2 run", None))
+        claims.append(not_tested(text, f"no noisy level 0 < ξ ≤ {SMALL_NOISE:g} in this run (ξ = "
+                                       f"{', '.join(f'{xi:g}' for xi in r.levels)}; ξ = 0 is no noise)", threshold))
+    text = f"Intermediate noise ({SMALL_NOISE:g} < ξ < {STRONG_NOISE:g}): incorrect but Turing-like patterns"
+    threshold = (f"Turing-like: contrast > {FLAT:g}; incorrect: coverage off the PDE's by > {WRONG_COVERAGE:g} or "
+                 f"wavelength off by > {100 * WRONG_WAVELENGTH:.0f}%")
     if mid:
         ev, ok = [], True
         for xi in mid:
             for s, _, st in stats(xi):
-                turing = st is not None and st["contrast"] > 0.05
-                wrong = st is None or abs(st["coverage"] - ref["coverage"]) > 0.05 \
+                turing = st is not None and st["contrast"] > FLAT
+                wrong = st is None or abs(st["coverage"] - ref["coverage"]) > WRONG_COVERAGE \
                     or not np.isfinite(st["wavelength"]) \
-                    or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > 0.1
+                    or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > WRONG_WAVELENGTH
                 ok &= turing and wrong
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: contrast {st['contrast']:.2f}, wavelength "
                           f"{st['wavelength']:.1f} (PDE {ref['wavelength']:.1f}), coverage {st['coverage']:.2f} "
                           f"(PDE {ref['coverage']:.2f})")
-        claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns",
-                            "; ".join(ev), ok))
+        claims.append(Claim(text, "; ".join(ev), ok, threshold))
     else:
-        claims.append(Claim("Intermediate noise (0.2 < ξ < 0.5): incorrect but Turing-like patterns",
-                            "no ξ in (0.2, 0.5)", None))
+        claims.append(not_tested(text, f"no ξ in ({SMALL_NOISE:g}, {STRONG_NOISE:g})", threshold))
+    text = f"Strong noise (ξ ≳ {STRONG_NOISE:g}): a flat, smoothing solution"
+    threshold = f"B contrast < {FLAT:g} (flat) for every strong level"
     if high:
         ev, ok = [], True
         for xi in high:
             for s, _, st in stats(xi):
-                ok &= st is not None and st["contrast"] < 0.05
+                ok &= st is not None and st["contrast"] < FLAT
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: B contrast {st['contrast']:.3f}")
-        claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "; ".join(ev), ok))
+        claims.append(Claim(text, "; ".join(ev), ok, threshold))
     else:
-        claims.append(Claim("Strong noise (ξ > 0.5): a flat, smoothing solution", "no ξ ≥ 0.5", None))
+        claims.append(not_tested(text, f"no ξ ≥ {STRONG_NOISE:g}", threshold))
     return claims

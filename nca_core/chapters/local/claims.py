@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nca_core.chapters.claim import Claim
+from nca_core.chapters.claim import Claim, not_tested
 from nca_core.chapters.local.measure import LocalMap, LocalResults
 
 #: "mostly local": at least this fraction of perturbations stays within the light-cone radius n·f
@@ -38,14 +38,17 @@ def fig10(R: LocalResults) -> list[Claim]:
         if not common:
             ev += (f" (independent masks: the counts include the noise floor, {a.noise_counts.mean():.0f} and "
                    f"{b.noise_counts.mean():.0f} pixels)")
-        claims.append(Claim(text, ev, bool(ca.mean() < cb.mean() and np.median(ca) < np.median(cb))))
+        claims.append(Claim(text, ev, bool(ca.mean() < cb.mean() and np.median(ca) < np.median(cb)),
+                            "the t = 32 model's mean and median footprints both below the t = 64 model's"))
     else:
-        claims.append(Claim(text, "needs both models, the first with the smaller t", None))
+        claims.append(not_tested(text, "needs both models, the first with the smaller t"))
 
     text = "In both models the perturbations stay mostly local"
+    mostly = (f"≥ {100 * MOSTLY:.0f}% of the perturbed pixels with every change within the light-cone bound n·f "
+              "(Chebyshev distance of the farthest changed pixel), in each model")
     if not common:
-        claims.append(Claim(text, "needs common_masks=True: with independent masks the changed region is mostly "
-                                  "mask noise, not the perturbation's", None))
+        claims.append(not_tested(text, "needs common_masks=True: with independent masks the changed region is mostly "
+                                       "mask noise, not the perturbation's", mostly))
     elif R.maps:
         parts, ok = [], True  # one model that stays local leaves "both" untested
         for m in R.maps.values():
@@ -55,9 +58,8 @@ def fig10(R: LocalResults) -> list[Claim]:
                          f"{m.reach.max()}, median footprint {100 * np.median(m.mean_counts) / m.noise_map.size:.1f}% "
                          f"of the lattice")
             ok &= m.within >= MOSTLY
-        claims.append(Claim(text, "; ".join(parts) + f" — \"mostly\": ≥ {100 * MOSTLY:.0f}% of the perturbed "
-                                  "pixels within the bound (Chebyshev distance of the farthest changed pixel)",
-                            False if not ok else True if len(R.maps) >= 2 else None))
+        claims.append(Claim(text, "; ".join(parts) + ("" if len(R.maps) >= 2 or not ok else "; one model only"),
+                            False if not ok else True if len(R.maps) >= 2 else None, mostly))
     text = "The threshold of 0.1 absorbs the random fluctuations of the update masks (Fig 10 caption)"
     if R.maps and common:
         parts, ok = [], True
@@ -67,7 +69,7 @@ def fig10(R: LocalResults) -> list[Claim]:
                          f"{m.noise_counts.mean():.0f} pixels (max {m.noise_counts.max()}, {len(m.noise_counts)} "
                          f"pairs), {ratio:.1f}× the mean footprint")
             ok &= ratio <= ABSORBED
-        claims.append(Claim(text, "; ".join(parts) + f" — absorbed if at most {ABSORBED:g}×", bool(ok)))
+        claims.append(Claim(text, "; ".join(parts), bool(ok), f"absorbed if at most {ABSORBED:g}× the mean footprint"))
     else:
-        claims.append(Claim(text, "needs common_masks=True (footprints free of mask noise to compare with)", None))
+        claims.append(not_tested(text, "needs common_masks=True (footprints free of mask noise to compare with)"))
     return claims

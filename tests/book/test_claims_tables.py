@@ -38,8 +38,8 @@ def test_every_chapter_claims_row_keeps_its_three_cells_and_its_verdict_whatever
 
 def test_the_report_tables_keep_their_cells_too(tmp_path, monkeypatch):
     monkeypatch.setenv("NCA_CLAIMS_DIR", str(tmp_path / "claims"))
-    report.claims_table([Claim("near-identical | destroys", e, True, "IoU < 0.5 | ×2") for e in NASTY], "adversarial_stability",
-                        "Fig 11", "long")
+    report.claims_table([Claim("near-identical | destroys", e, True, "IoU < 0.5 | ×2") for e in NASTY],
+                        "adversarial_stability", "Fig 11", "long")
     md = reproduction.markdown(reproduction.gather())
     html = _html(md.replace("{doc}", ""))  # the role is Sphinx's; the table structure is what is checked
     assert report.claims_table_problems(html) == []

@@ -118,13 +118,13 @@ def test_rows_best_copies_and_claims():
     assert r.row("unperturbed")["kappa"] == 0.0 and np.isclose(r.row("max")["kappa"], 1.5)
     assert r.iou[1, 1] == 0.0 and r.iou[1, 0] == 1.0
     rows = claims.fig11(r)
-    assert [c.verdict for c in rows] == [True, True]  # ‖x̃‖ = 0.4 ≤ 10% of ‖x⁰‖ = 10
+    assert [c.verdict for c in rows] == [True, True, True]  # ‖x̃‖ = 0.4 ≤ 10% of ‖x⁰‖ = 10; the rooster stays
     assert "max |x̃| = 0.400" in rows[0].evidence and "at n = 256" in rows[1].evidence
     # the max copy's change at 96 above the mask noise: not kept
     r = _result(delta_lo=[0, 3.0, 3.0], delta_hi=[0, 1.5, 4.0], noise=[0, 1.0, 2.0], e_lo=2.0, e_hi=2.0)
-    assert [c.verdict for c in claims.fig11(r)] == [False, False]
+    assert [c.verdict for c in claims.fig11(r)] == [False, False, True]
     r = _result(delta_lo=[0, 3.0], delta_hi=[0, 0.5], noise=[0, 1.0], e_lo=0.4, e_hi=2.0, frames=(0, 96))
-    assert claims.fig11(r)[1].verdict is None
+    assert claims.fig11(r)[1].verdict is None and claims.fig11(r)[2].verdict is None  # nothing beyond n = 96
     # the final min copy is too large, but the search passed a small one that already broke the rooster
     r = _result(delta_lo=[0, 3.0, 3.0], delta_hi=[0, 0.5, 4.0], noise=[0, 1.0, 2.0], e_lo=2.0, e_hi=2.0,
                 iou_lo=(1.0, 0.0))
@@ -136,6 +136,20 @@ def test_rows_best_copies_and_claims():
     assert first["iteration"] == 5 and first["e_in"] == 0.5
     c = claims.fig11(r)[0]
     assert c.verdict is True and "iteration 5" in c.evidence
+
+
+@pytest.mark.parametrize("grow,fade,verdict", [(1.2, 0.0, True), (1.3, 0.0, False), (1.0, 0.06, False),
+                                               (1.0, 0.04, True)])
+def test_the_extrapolated_rooster_is_stable_if_its_distance_and_overlap_hold(grow, fade, verdict):
+    r = _result(delta_lo=[0, 3.0, 3.0], delta_hi=[0, 0.5, 4.0], noise=[0, 1.0, 2.0], e_lo=0.4, e_hi=2.0)
+    ref = r.row("unperturbed")  # at distance 1 from the rooster, IoU 1, at every frame
+    ref["to_rooster"] = np.array([1.0, 1.0, grow])  # the unperturbed run drifts by n = 256
+    ref["iou"] = np.array([1.0, 1.0, 1.0 - fade])
+    rows = r.row
+    r.row = lambda which: ref if which == "unperturbed" else rows(which)
+    c = claims.stability(r)
+    assert c.verdict is verdict and "n = 256: IoU" in c.evidence and "1.25×" in c.threshold
+    assert claims.fig11(r)[2].text == c.text
 
 
 @pytest.mark.parametrize("name,value", [("objective", "mine"), ("iterations", 0), ("copies", 0), ("lr", 0),
@@ -169,4 +183,4 @@ def test_run_adversarial_is_cached_with_its_search_path(dirs, monkeypatch):
     np.testing.assert_array_equal(again.path["iou"], r.path["iou"])
     frames, kept = adv.video_frames(again, 4, every=2)
     assert frames.shape == (3, 3, 80, 80, 4) and kept == [0, 2, 4]
-    assert len(claims.fig11(again)) == 2
+    assert len(claims.fig11(again)) == 3

@@ -19,6 +19,12 @@ SHAPE_IOU = 0.5
 DESTROYED = 2.0
 
 
+#: the unperturbed rooster is "stable" beyond the horizon if its distance to the data rooster at the last snapshot
+#: is at most this many times its distance at the horizon …
+STABLE_GROWTH = 1.25
+#: … and its opaque-region IoU with the rooster falls by at most this
+STABLE_IOU_DROP = 0.05
+
 #: the rule of the max-κ claim
 THRESHOLD_MAX = (f"large: ‖x̃‖ > ‖Δ‖ at the horizon and > {100 * NEAR_IDENTICAL:.0f}% of ‖x⁰‖; kept: ‖Δ‖ at the "
                  "horizon within what two unperturbed runs with independent masks differ by; damaged later: ‖Δ‖ at "
@@ -53,7 +59,8 @@ def smallest_destroying(R: Adversarial) -> dict | None:
 
 
 def fig11(R: Adversarial) -> list[Claim]:
-    """The two claims of Fig 11 from the optimised initial states (and the min-κ search paths)."""
+    """The two claims of Fig 11 from the optimised initial states (and the min-κ search paths), and its caption's
+    claim that the extrapolated rooster is stable (:func:`stability`)."""
     claims = []
     frames, n = R.frames, R.steps
     h = frames.index(n)
@@ -83,7 +90,7 @@ def fig11(R: Adversarial) -> list[Claim]:
     later = [f for f in frames if f > n]
     if not later:
         claims.append(not_tested(text, "needs a snapshot beyond the horizon (parameter snapshots)", THRESHOLD_MAX))
-        return claims
+        return claims + [stability(R)]
     last = frames.index(later[-1])
     large = hi["e_in"] > hi["delta"][h] and hi["e_in"] / R.x0_norm > NEAR_IDENTICAL
     kept = hi["delta"][h] <= R.noise[h]
@@ -96,4 +103,23 @@ def fig11(R: Adversarial) -> list[Claim]:
           + "; " + _fmt_row("unperturbed", ref, frames, [n, frames[last]])
           + f" — large {mark[bool(large)]}, kept at n = {n} {mark[bool(kept)]}, damaged later {mark[bool(damaged)]}")
     claims.append(Claim(text, ev, bool(large and kept and damaged), THRESHOLD_MAX))
-    return claims
+    return claims + [stability(R)]
+
+
+def stability(R: Adversarial) -> Claim:
+    """The Fig 11 caption's claim that the rooster is stable when the unperturbed run is extrapolated: its distance
+    to the data rooster and its IoU at the horizon against the last snapshot beyond it."""
+    text = "Extrapolated beyond the trained horizon, the unperturbed run's final rooster is stable (Fig 11 caption)"
+    threshold = (f"the distance to the rooster at the last snapshot at most {STABLE_GROWTH:g}× the horizon's and the "
+                 f"IoU lower by at most {STABLE_IOU_DROP:g}")
+    n, later = R.steps, [f for f in R.frames if f > R.steps]
+    if not later:
+        return not_tested(text, "needs a snapshot beyond the horizon (parameter snapshots)", threshold)
+    h, last = R.frames.index(n), R.frames.index(later[-1])
+    ref = R.row("unperturbed")
+    d0, d1, i0, i1 = (float(ref["to_rooster"][h]), float(ref["to_rooster"][last]), float(ref["iou"][h]),
+                      float(ref["iou"][last]))
+    ev = ("unperturbed run: " + ", ".join(f"n = {R.frames[k]}: IoU {ref['iou'][k]:.2f}, distance to the rooster "
+                                          f"{ref['to_rooster'][k]:.1f}" for k in range(h, last + 1))
+          + f" (distance ×{d1 / max(d0, 1e-12):.2f}, IoU {i1 - i0:+.2f} from n = {n} to n = {R.frames[last]})")
+    return Claim(text, ev, bool(d1 <= STABLE_GROWTH * d0 and i1 >= i0 - STABLE_IOU_DROP), threshold)

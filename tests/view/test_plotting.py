@@ -70,3 +70,40 @@ def test_fig6_names_a_diverged_noise_level_in_the_legend_and_keeps_its_panel_in_
     assert len(panels) == 3 and len({_box(ax) for ax in panels}) == 1, [_box(ax) for ax in panels]
     assert (tmp_path / "fig6_noise.png").is_file()
     plt.close(fig)
+
+
+def _fig6_a(levels, seeds, losses, tmp_path, monkeypatch):
+    from nca_core.chapters.gray_scott.figures import fig6
+    from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    state = np.random.default_rng(0).random((64, 64, 2))
+    test = {}
+    for (xi, s), v in zip([(xi, s) for xi in levels for s in seeds], losses):
+        test[(xi, s)] = (Comparison(np.full(5, v), None, {4: (state, state)}) if np.isfinite(v)
+                         else Comparison(np.full(5, np.nan), 3, {4: (None, state)}))
+    return fig6(NoiseResults(levels, seeds, {}, test, state), show=levels[:2]).axes[0]
+
+
+def test_fig6_a_draws_no_statistics_from_two_points_nor_over_a_diverged_level(tmp_path, monkeypatch):
+    """The quick and long runs: ξ = 0, 0.3 finite, 0.8 diverged, one seed: no window holds 3 finite losses."""
+    import matplotlib.pyplot as plt
+
+    ax = _fig6_a([0.0, 0.3, 0.8], [0], [2.0, 3.0, np.nan], tmp_path, monkeypatch)
+    assert not ax.collections and len(ax.lines) == 2  # the points and the dotted diverged line, no average or band
+    assert any("no moving average" in t.get_text() for t in ax.texts)
+    plt.close("all")
+
+
+def test_fig6_a_draws_the_moving_average_only_where_the_data_are(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    levels = [0.0, 0.1, 0.2, 0.3, 0.8]
+    ax = _fig6_a(levels, [0], [2.0, 2.5, 3.0, 3.5, np.nan], tmp_path, monkeypatch)
+    average = next(line for line in ax.lines if line.get_linestyle() == "-")
+    y = np.asarray(average.get_ydata(), float)
+    # 0 and 0.3: their windows hold 2 finite losses (0.3's neighbour 0.8 diverged); 0.8: no data at all
+    assert np.isfinite(y[1:3]).all() and not np.isfinite(y[[0, 3, 4]]).any()
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 0].max() <= 0.2 + 1e-9 and band[:, 0].min() >= 0.1 - 1e-9
+    plt.close("all")

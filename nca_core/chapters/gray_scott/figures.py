@@ -86,8 +86,14 @@ def fig5_videos(c: Comparison, fps: int = 30) -> dict[str, Path]:
     return out
 
 
+#: the finite test losses a window needs before Fig 6 A draws its moving average ± sd there
+MIN_POINTS = 3
+
+
 def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
-    """A: test loss against ξ with a moving average ± std; B: test IC and PDE; C: NCA states for several ξ."""
+    """A: test loss against ξ with a moving average ± std where the data allow one (a window with
+    :data:`MIN_POINTS` finite losses, at a ξ that has one: nothing over a diverged ξ); B: test IC and PDE;
+    C: NCA states for several ξ."""
     import matplotlib.pyplot as plt
 
     xs = [xi for xi in r.levels for _ in r.seeds]
@@ -99,8 +105,21 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     ax = fig.add_subplot(gs[0, : ncol - 1])
     ax.plot(xs, ys, "o", alpha=0.7, label="test loss (one model)")
     ux, m, s = moving_average(np.array(xs), np.array(ys), window * len(r.seeds))
-    ax.plot(ux, m, "-", color="C1", label=f"moving average ({window} ξ values)")
-    ax.fill_between(ux, m - s, m + s, color="C1", alpha=0.2)
+    # statistics only where there are data: a window with at least MIN_POINTS finite losses, at a ξ that has one
+    ys_a, xs_a = np.array(ys, float), np.array(xs, float)
+    half = window * len(r.seeds) // 2
+    order = np.argsort(xs_a, kind="stable")
+    finite = np.isfinite(ys_a[order])
+    count = np.array([finite[max(0, i - half): i + half + 1].sum() for i in range(len(order))])
+    here = np.array([np.isfinite(ys_a[xs_a == x]).any() for x in ux])
+    ok = (count >= MIN_POINTS) & here
+    m, s = np.where(ok, m, np.nan), np.where(ok, s, np.nan)
+    if ok.any():
+        ax.plot(ux, m, "-", color="C1", label=f"moving average ± sd ({window} ξ values, ≥ {MIN_POINTS} finite losses)")
+        ax.fill_between(ux, m - s, m + s, where=ok, color="C1", alpha=0.2)
+    else:
+        ax.text(0.02, 0.04, f"no moving average: no window of {window} ξ values holds {MIN_POINTS} finite losses",
+                transform=ax.transAxes, fontsize=8, color="0.35")
     blown = sorted({x for x, y in zip(xs, ys) if not np.isfinite(y)})
     for k, x in enumerate(blown):
         ax.axvline(x, color="crimson", ls=":", lw=1, label="diverged (no test loss)" if k == 0 else None)

@@ -107,3 +107,18 @@ def test_fig6_a_draws_the_moving_average_only_where_the_data_are(tmp_path, monke
     band = ax.collections[0].get_paths()[0].vertices
     assert band[:, 0].max() <= 0.2 + 1e-9 and band[:, 0].min() >= 0.1 - 1e-9
     plt.close("all")
+
+
+def test_figures_are_drawn_and_saved_at_150_dpi(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from nca_core.view import plotting
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1])
+    assert fig.dpi >= 150  # shown inline at this resolution
+    path = plotting.save_figure(fig, "dpi_check")
+    assert Image.open(path).size[0] >= 2 * 150 * 0.9  # bbox "tight" trims a little
+    plt.close(fig)

@@ -14,6 +14,7 @@ from typing import Any
 
 from nca_core.book import notebooks as book
 from nca_core.chapters.adversarial import notebooks as adversarial
+from nca_core.chapters.between_frames import notebooks as between_frames
 from nca_core.chapters.gray_scott import notebooks as gray_scott
 from nca_core.chapters.local import notebooks as local
 from nca_core.chapters.morph import notebooks as morph
@@ -23,7 +24,7 @@ from nca_core.runs.job import Job
 from nca_core.runs.notebook import Notebook
 
 #: every chapter's declarations, in reading order (the book's own notebooks last)
-CHAPTERS = (gray_scott, morph, local, adversarial, symmetry, book)
+CHAPTERS = (gray_scott, morph, local, adversarial, symmetry, between_frames, book)
 
 #: the book's pages before and after the notebook chapters: (part caption, [page files])
 PAGES_BEFORE = (("The model", ("book/model",)),)

@@ -18,9 +18,12 @@ from nca_core import fileio
 from nca_core.book import registry
 from nca_core.book.notebooks import REPORT_SUMMARY
 from nca_core.book.report import cell, evidence, load_claims, tally
+from nca_core.chapters.parts import QUESTIONS
 from nca_core.view.plotting import save_figure
 
 _SYMBOL = {True: "✅ reproduced", False: "❌ not reproduced", None: "➖ not tested"}
+#: the answers to our own questions (the parts in :data:`~nca_core.chapters.parts.QUESTIONS`), counted apart
+_ANSWER = {True: "✅ yes", False: "❌ no", None: "➖ not answered"}
 
 
 @dataclass
@@ -30,7 +33,8 @@ class Report:
 
     @property
     def totals(self) -> dict[str, int]:
-        return tally(self.records)
+        """The paper's claims only: the answers to our own questions (:data:`QUESTIONS` parts) are counted apart."""
+        return tally(r for p, rs in self.parts.items() if p not in QUESTIONS for r in rs)
 
 
 def gather(folder: str | os.PathLike | None = None) -> Report:
@@ -58,14 +62,21 @@ def markdown(report: Report) -> str:
              "| part | reproduced | not reproduced | not tested | total |", "|---|---|---|---|---|"]
     for part, records in report.parts.items():
         p = tally(records)
+        if part in QUESTIONS:
+            continue
         lines.append(f"| {part} | {p['reproduced']} | {p['not reproduced']} | {p['not tested']} | {p['total']} |")
     lines.append(f"| **all** | **{t['reproduced']}** | **{t['not reproduced']}** | **{t['not tested']}** | "
                  f"**{t['total']}** |")
+    for part in (p for p in report.parts if p in QUESTIONS):
+        q = tally(report.parts[part])
+        lines += ["", f"*{part}*: {q['total']} questions of our own (not claims of the paper, not counted above), "
+                  f"answered yes {q['reproduced']}, no {q['not reproduced']}, not answered {q['not tested']}."]
     for part, records in report.parts.items():
-        rows = [f"| {_where(r)} | {cell(c['claim'])} | {evidence(c)} | {_SYMBOL[c['verdict']]} |"
+        marks, head = (_ANSWER, "question (ours)") if part in QUESTIONS else (_SYMBOL, "claim (paper)")
+        rows = [f"| {_where(r)} | {cell(c['claim'])} | {evidence(c)} | {marks[c['verdict']]} |"
                 for r in records for c in r["claims"]]
         if rows:
-            lines += ["", f"### {part}", "", "| figure | claim (paper) | this build | verdict |", "|---|---|---|---|"]
+            lines += ["", f"### {part}", "", f"| figure | {head} | this build | verdict |", "|---|---|---|---|"]
             lines += rows
     lines += ["", why_these_fail(report)]
     setup = [(r, c) for r in report.records for c in r.get("setup", [])]
@@ -83,7 +94,8 @@ def markdown(report: Report) -> str:
 def why_these_fail(report: Report) -> str:
     """One short paragraph per claim this build does not reproduce: the claim, the threshold it misses and the
     numbers, linked to the chapter that shows them."""
-    failing = [(r, c) for r in report.records for c in r["claims"] if c["verdict"] is False]
+    failing = [(r, c) for p, rs in report.parts.items() if p not in QUESTIONS for r in rs for c in r["claims"]
+               if c["verdict"] is False]
     if not failing:
         return "### Why these fail\n\nEvery claim this build tested is reproduced."
     out = ["### Why these fail", "",
@@ -136,7 +148,7 @@ def figure(report: Report):
     """Stacked bars of the verdicts per book part (saved as ``report_summary``)."""
     import matplotlib.pyplot as plt
 
-    parts = list(report.parts) or ["(no claims recorded)"]
+    parts = [p for p in report.parts if p not in QUESTIONS] or ["(no claims recorded)"]
     counts = [tally(report.parts.get(p, [])) for p in parts]
     fig, ax = plt.subplots(figsize=(7.5, 1.0 + 0.55 * len(parts)))
     left = [0] * len(parts)

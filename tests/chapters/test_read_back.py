@@ -1,0 +1,88 @@
+"""Reading the rule back: the library holds the PDE exactly, the regressions recover PDEs they are given (strong
+and weak form, another parameter set, pure diffusion), the Gray-Scott fit finds the coefficients of frames it
+is given, the questions' logic and the refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nca_core.chapters.read_back import claims, measure
+from nca_core.chapters.read_back.measure import TERMS, ReadBack
+from nca_core.data import gray_scott as pde
+
+
+def _traj(params: pde.GrayScottParams, steps: int = 24) -> np.ndarray:
+    return pde.solve(pde.training_ics()[:2, :32, :32], steps, params, dtype="float64")
+
+
+def test_the_library_holds_the_pde_exactly():
+    x = np.random.default_rng(0).random((3, 9, 9, 2))
+    for params in (pde.PRESETS["published"], pde.PRESETS["mitosis"]):
+        np.testing.assert_allclose(measure.library(x) @ measure.truth(params).T, pde.rhs(x, params), atol=1e-12)
+        assert measure.coefficients(measure.truth(params)) == pytest.approx(measure.true_coefficients(params))
+    ic = pde.training_ics()[:1, :16, :16].astype(np.float64)
+    np.testing.assert_allclose(measure.run_library(measure.truth(pde.PRESETS["published"]), ic, 5),
+                               pde.solve(ic, 5, dtype="float64")[-1], atol=1e-10)
+
+
+@pytest.mark.parametrize("preset", ["published", "mitosis"])
+def test_strong_and_weak_forms_recover_the_pde_they_are_given(preset):
+    params = pde.PRESETS[preset]
+    y = _traj(params)
+    true = measure.true_coefficients(params)
+    for fit in (measure.strong(y, 20000, seed=1), measure.weak(y, 6, 20000, seed=1, skip=2)):
+        assert all(e < 1e-3 for e in claims.errors(fit.coefficients, true).values()), fit.form
+        assert min(fit.r2) > 0.9999
+        np.testing.assert_array_equal(fit.xi != 0, measure.truth(params) != 0)  # no spurious term, none missing
+
+
+def test_pure_diffusion_reads_back_as_diffusion_alone():
+    y = _traj(pde.PRESETS["published"], 1)[0]
+    frames = [y]
+    for _ in range(20):  # ∂A = 0.2∇²A, ∂B = 0.1∇²B
+        frames.append(frames[-1] + np.stack([0.2 * pde.laplacian(frames[-1][..., 0]),
+                                             0.1 * pde.laplacian(frames[-1][..., 1])], -1))
+    fit = measure.strong(np.stack(frames), 20000)
+    want = np.zeros((2, len(TERMS)))
+    want[0, TERMS.index("∇²A")], want[1, TERMS.index("∇²B")] = 0.2, 0.1
+    np.testing.assert_allclose(fit.xi, want, atol=1e-8)
+
+
+def test_the_gray_scott_fit_finds_the_coefficients_of_its_frames():
+    params = pde.PRESETS["mitosis"]
+    frames = _traj(params, 16)[::4]
+    start = measure.true_coefficients(pde.PRESETS["published"])
+    found, mismatch = measure.fit_gray_scott(frames, 4, start, evaluations=100)
+    assert all(e < 0.01 for e in claims.errors(found, measure.true_coefficients(params)).values()), found
+    assert mismatch < 1e-3
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="theta"):
+        measure.regress(np.zeros((20, 5)), np.zeros((20, 2)), "x")
+    with pytest.raises(ValueError, match="rows"):
+        measure.regress(np.zeros((5, len(TERMS))), np.zeros((5, 2)), "x")
+    with pytest.raises(ValueError, match="window"):
+        measure.weak(np.zeros((4, 1, 8, 8, 2)), 5, 100)
+    with pytest.raises(ValueError, match="traj"):
+        measure.strong(np.zeros((3, 1, 8, 8, 2)), 100, skip=2)
+
+
+def test_questions_answer_yes_for_the_truth_and_no_for_a_wrong_pde():
+    params = pde.PRESETS["published"]
+    y = _traj(params)
+    good = measure.strong(y, 20000)
+    wrong = measure.strong(_traj(pde.PRESETS["mitosis"]), 20000)
+    true = measure.true_coefficients(params)
+    R = ReadBack(params, good, measure.weak(y, 4, 20000), {4: None, 8: None}, strong={4: good, 8: wrong},
+                 weak={4: good, 8: wrong}, gs_fit={4: (true, 0.0), 8: (wrong.coefficients, 1.0)},
+                 frames_nca={4: 0.5, 8: 0.5},
+                 unseen={4: {"NCA": 2.0, "strong": 0.0, "weak": 0.0, "Gray-Scott fit": 0.0},
+                         8: {"NCA": 2.0, "strong": np.nan, "weak": 1.0, "Gray-Scott fit": 1.0}}, test_steps=10)
+    qs = claims.questions(R)
+    assert [q.verdict for q in claims.control(R)] == [True, True]
+    assert [q.verdict for q in claims.nca(R)] == [True, True, False, False]
+    assert [q.verdict for q in claims.gray_scott_fit(R)] == [True, False]
+    assert [q.verdict for q in claims.unseen(R)] == [True, False]
+    assert all(q.threshold for q in qs) and len(qs) == 10

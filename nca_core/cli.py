@@ -1,6 +1,6 @@
 """``nca-book``: run the notebooks, build the book, train a model into the cache.
 
-    nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...]
+    nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...] [--ship]
     nca-book build
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
     nca-book models NOTEBOOK ... --profile quick [-p NAME VALUE ...] [--workers N | --scheduler ADDRESS] [--ship]
@@ -10,7 +10,8 @@
     nca-book player
 
 ``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
-in ``book/_executed/figures/``); ``build`` builds the Jupyter Book from the executed
+in ``book/_executed/figures/``; ``--ship`` also copies what the stability chapters compute from shipped
+models into the shipped ``artefacts/``, :mod:`nca_core.runs.store`); ``build`` builds the Jupyter Book from the executed
 notebooks without re-executing them; ``train`` trains one Gray-Scott model of the paper
 into the results cache (``--ship`` also copies it into the shipped ``weights/``);
 ``models`` trains (or finds) every model a notebook needs, without running the notebook,
@@ -280,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                         "cached (long, else quick), so nothing is trained")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    help="override a parameter (value parsed as YAML)")
+    r.add_argument("--ship", action="store_true",
+                   help="copy the arrays computed from shipped models into artefacts/ (to commit)")
     b = sub.add_parser("build", help="build the book from the executed notebooks")
     b.add_argument("extra", nargs="*", help="extra jupyter-book arguments")
     t = sub.add_parser("train", help="train one Gray-Scott model of the paper into the cache")
@@ -328,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
                 return show_status(names, args.profile, overrides, args.check)
             profile = best_profiles(names, overrides) if args.profile == BEST else args.profile
             warn_missing(names, profile, overrides)
+            if args.ship:
+                from nca_core.runs import store
+
+                os.environ[store.SHIP_ENV] = "1"  # read by the kernels, which inherit the environment
             run_notebooks(names, profile, overrides, repo_root())
             return 0
         if args.cmd == "build":

@@ -29,6 +29,7 @@ def smoke_book(tmp_path_factory):
     out = root / "book" / "_executed"
     out.mkdir()
     env = {"NCA_RESULTS_DIR": str(root / "results"), "NCA_WEIGHTS_DIR": str(root / "no-weights"),
+           "NCA_ARTEFACTS_DIR": str(root / "no-artefacts"),
            "NCA_FIGURE_DIR": str(out / "figures"), "TF_CPP_MIN_LOG_LEVEL": "2"}
     with mock.patch.dict(os.environ, env):  # restored afterwards
         for name in NOTEBOOKS:
@@ -66,6 +67,8 @@ def built_book(smoke_book):
 def dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("NCA_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setenv("NCA_ARTEFACTS_DIR", str(tmp_path / "artefacts"))
+    monkeypatch.delenv("NCA_SHIP_ARTEFACTS", raising=False)
     return tmp_path
 
 

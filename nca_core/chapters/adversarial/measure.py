@@ -297,7 +297,7 @@ def run_fig11(P: SimpleNamespace, name: str = MODEL, progress: bool = True) -> t
                 "lr": P.lr, "seed": P.seed, "x0": data_fingerprint(x0), "target": data_fingerprint(rooster),
                 "path_every": every}
     key = store.key(tr.job.key, tr.weights_hash, settings)
-    found = None if P.recompute else store.load("adversarial", key)
+    found = None if P.recompute else store.load("adversarial", key, tr)
     if found is not None:
         a, meta = found
         x, seconds = a.pop("x"), float(meta["seconds"])
@@ -307,11 +307,12 @@ def run_fig11(P: SimpleNamespace, name: str = MODEL, progress: bool = True) -> t
         t0 = time.perf_counter()
         x, history = adv.optimise(modes, P.iterations, P.lr, P.seed, P.micro_batch, progress, every)
         seconds = time.perf_counter() - t0
-        store.save("adversarial", key, {"x": x, **history}, {"seconds": seconds, "model": tr.job.label, **settings})
+        store.save("adversarial", key, {"x": x, **history}, {"seconds": seconds, "model": tr.job.label, **settings},
+                   tr)
         cached = False
     frames = sorted(set(P.snapshots) | {P.horizon})
     ekey = store.key(key, frames, P.eval_masks)
-    found = None if P.recompute else store.load("adversarial_eval", ekey)
+    found = None if P.recompute else store.load("adversarial_eval", ekey, tr)
     if found is not None:
         states, noise = found[0].pop("states"), found[0].pop("noise")
         path = {k[5:]: v for k, v in found[0].items() if k.startswith("path_")}
@@ -323,7 +324,7 @@ def run_fig11(P: SimpleNamespace, name: str = MODEL, progress: bool = True) -> t
         path = search_path(runner, x0, rooster, history["visited"][:, modes == MIN], history["visited_at"],
                            P.horizon, P.eval_masks, P.seed)
         store.save("adversarial_eval", ekey, {"states": states, "noise": noise,
-                                              **{f"path_{k}": v for k, v in path.items()}}, {"frames": frames})
+                                              **{f"path_{k}": v for k, v in path.items()}}, {"frames": frames}, tr)
     history = {k: v for k, v in history.items() if not k.startswith("visited")}
     res = Adversarial(label=tr.job.label, steps=P.horizon, frames=frames, objective=P.objective, x0=x0,
                       rooster=rooster, x=x, modes=modes, history=history, states=states, noise=noise,

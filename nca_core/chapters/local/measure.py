@@ -253,7 +253,7 @@ def local_map(name: str, tr: Trained, x0: np.ndarray, P: SimpleNamespace, progre
                 # independent masks are drawn per batch, so then the batch size changes the numbers
                 "batch_size": None if P.common_masks else P.batch_size, "x0": data_fingerprint(x0)}
     key = store.key(tr.job.key, tr.weights_hash, settings)
-    found = None if P.recompute else store.load("local", key)
+    found = None if P.recompute else store.load("local", key, tr)
     if found is not None:
         a, meta = found
         seconds, cached = float(meta["seconds"]), True
@@ -269,7 +269,7 @@ def local_map(name: str, tr: Trained, x0: np.ndarray, P: SimpleNamespace, progre
         ref, ex = final_states(model, x0, steps, where[pick], P.perturbation, P.seed)
         a = {"counts": counts, "reach": far, "noise_counts": noise, "noise_map": noise_map, "reference": ref,
              "examples": ex, "example_index": pick}
-        store.save("local", key, a, {"seconds": seconds, "model": tr.job.label, **settings})
+        store.save("local", key, a, {"seconds": seconds, "model": tr.job.label, **settings}, tr)
         cached = False
     m = LocalMap(name=name, label=tr.job.label, t=t, steps=steps, fire_rate=model.config.fire_rate, locations=where,
                  grid_shape=grid, counts=a["counts"], reach=a["reach"], noise_counts=a["noise_counts"],

@@ -1,0 +1,145 @@
+"""The stability chapters' array cache and its shipped copies (``artefacts/``): found, shipped only from
+shipped models, a damaged shipped file ignored and recomputed; and the shipped arrays of the repository
+are intact, belong to shipped models, and are what the stability chapters load at the long profile."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from nca_core.runs import store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _trained(source: str = "shipped") -> SimpleNamespace:
+    return SimpleNamespace(source=source, job=SimpleNamespace(key="0123456789abcdef", label="C=4 t=2"),
+                           weights_hash="fedcba987654")
+
+
+def _arrays() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {"counts": rng.integers(0, 50, (2, 9)), "x": rng.random((3, 8, 8, 4)).astype(np.float32)}
+
+
+def _same(found, arrays) -> bool:
+    return found is not None and set(found[0]) == set(arrays) and all(
+        np.array_equal(found[0][k], v) and found[0][k].dtype == v.dtype for k, v in arrays.items())
+
+
+def test_saved_arrays_load_back_and_nothing_is_shipped_without_the_flag(dirs):
+    k = store.key("model", "weights", {"stride": 4})
+    assert store.load("local", k) is None
+    store.save("local", k, _arrays(), {"seconds": 2.5}, _trained())
+    found = store.load("local", k, _trained())
+    assert _same(found, _arrays()) and found[1] == {"seconds": 2.5}
+    assert not (dirs / "artefacts").exists()
+
+
+def test_shipped_copy_is_found_without_the_cache(dirs, monkeypatch):
+    monkeypatch.setenv(store.SHIP_ENV, "1")
+    k = store.key("model", "weights", {"stride": 4})
+    store.save("local", k, _arrays(), {"seconds": 2.5}, _trained())
+    shipped = dirs / "artefacts" / "stability" / "local" / f"{k}.npz"
+    manifest = store.shipped()
+    assert [m["path"] for m in manifest] == [shipped]
+    assert manifest[0]["sha256"] == hashlib.sha256(shipped.read_bytes()).hexdigest()
+    assert (manifest[0]["model_key"], manifest[0]["weights"], manifest[0]["kind"]) == (
+        "0123456789abcdef", "fedcba987654", "local")
+    assert shipped.stat().st_size < store.path("local", k).stat().st_size  # compressed
+    store.path("local", k).unlink()
+    assert _same(store.load("local", k), _arrays())  # from artefacts/, the cache being empty
+
+
+def test_a_result_found_in_the_cache_is_shipped_by_a_shipping_run(dirs, monkeypatch):
+    k = store.key("adversarial", 1)
+    store.save("adversarial", k, _arrays(), {"frames": [0, 96]}, _trained())
+    assert store.shipped() == []
+    monkeypatch.setenv(store.SHIP_ENV, "1")
+    store.load("adversarial", k, _trained())
+    assert [m["key"] for m in store.shipped()] == [k]
+
+
+def test_results_of_models_that_are_not_shipped_are_not_shipped(dirs, monkeypatch):
+    monkeypatch.setenv(store.SHIP_ENV, "1")
+    for source in ("cache", "trained"):
+        k = store.key(source)
+        store.save("local", k, _arrays(), {}, _trained(source))
+        assert store.ship("local", k, _trained(source)) is None
+    assert store.shipped() == []
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "manifest"])
+def test_a_damaged_shipped_file_is_ignored_and_recomputed(dirs, monkeypatch, damage):
+    monkeypatch.setenv(store.SHIP_ENV, "1")
+    k = store.key("damaged", damage)
+    store.save("local", k, _arrays(), {}, _trained())
+    store.path("local", k).unlink()
+    shipped = store.shipped_path("local", k)
+    data = bytearray(shipped.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+        shipped.write_bytes(bytes(data))
+    elif damage == "truncate":
+        shipped.write_bytes(bytes(data[:100]))
+    else:
+        shipped.with_suffix(".json").write_text("{")
+    assert not store.shipped_intact("local", k) and store.load("local", k) is None
+    monkeypatch.delenv(store.SHIP_ENV)
+    store.save("local", k, _arrays(), {}, _trained())  # what a chapter does when load gives None
+    assert _same(store.load("local", k), _arrays())
+
+
+# ---------------------------------------------------------------- the repository's shipped arrays
+SHIPPED = store.shipped()
+
+
+def test_the_repository_ships_the_stability_arrays():
+    assert {m["kind"] for m in SHIPPED} == {"local", "adversarial", "adversarial_eval"}
+
+
+@pytest.mark.parametrize("m", SHIPPED, ids=[f"{m['kind']}-{m['key']}" for m in SHIPPED])
+def test_each_shipped_array_file_is_intact_and_belongs_to_a_shipped_model(m):
+    assert store.shipped_intact(m["kind"], m["key"])
+    weights = ROOT / "weights" / m["model_key"] / "weights.npz"
+    assert weights.exists(), f"{m['label']}: its model {m['model_key']} is not shipped (an orphan: delete it)"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    assert digest == m["weights"], f"{m['label']}: shipped for other weights than weights/{m['model_key']}"
+
+
+def test_the_readme_lists_every_shipped_array_file():
+    text = (ROOT / "artefacts" / "README.md").read_text()
+    assert all(m["key"] in text for m in SHIPPED)
+
+
+@pytest.fixture()
+def empty_cache(tmp_path, monkeypatch):
+    """The real shipped weights and artefacts, an empty results cache: a fresh clone."""
+    for name in ("NCA_WEIGHTS_DIR", "NCA_ARTEFACTS_DIR", store.SHIP_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
+    return tmp_path / "results"
+
+
+def test_fig10_maps_at_the_long_profile_are_loaded_not_computed(empty_cache):
+    from nca_core.book import registry
+    from nca_core.chapters.local import measure
+
+    P, _ = registry.resolve("local_stability", {"profile": "long", "timing_pixels": 0})
+    R = measure.run_fig10(P)
+    assert R.maps and all(m.cached for m in R.maps.values())
+    assert not (empty_cache / "stability").exists()
+
+
+def test_fig11_states_at_the_long_profile_are_loaded_not_computed(empty_cache):
+    from nca_core.book import registry
+    from nca_core.chapters.adversarial import measure
+
+    P, _ = registry.resolve("adversarial_stability", {"profile": "long"})
+    R, _ = measure.run_fig11(P)
+    assert R.cached and R.states.size and R.path
+    assert not (empty_cache / "stability").exists()  # neither the search nor its evaluation was run

@@ -52,15 +52,17 @@ def _shift_within_pad(values: dict[str, Any]) -> None:
 
 #: the training parameters of every morph-task notebook (the symmetry chapter's too)
 TRAINING = {
-    "epochs": Param({"smoke": 2, "quick": 100, "long": 600, "paper": 8000}, integer(1), "training epochs per model"),
-    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "paper": 1e-3}, learning_rate,
+    "epochs": Param({"smoke": 2, "quick": 100, "long": 600, "grid": 120, "paper": 8000}, integer(1),
+                    "training epochs per model"),
+    "lr": Param({"smoke": 5e-3, "quick": 5e-3, "grid": 3e-3, "paper": 1e-3}, learning_rate,
                 "Nadam learning rate, or the peak of the schedule (paper code 1e-3; quick 5e-3 makes up for 80× "
-                "fewer epochs)"),
+                "fewer epochs; grid 3e-3 with 12 steps per epoch)"),
     "lr_schedule": Param({**same("constant"), "long": "cosine"}, choice(*LR_SCHEDULES),
                          "learning-rate schedule: constant (the paper's), cosine or exponential decay to lr_min"),
     "lr_min": Param(same(1e-5), learning_rate, "the rate a decaying schedule ends at"),
-    "chunk_size": Param({"smoke": 4, "quick": 8, "paper": 0}, integer(0),
-                        "pairs per gradient step; 0 = all pairs, one step per epoch (the authors' code)"),
+    "chunk_size": Param({"smoke": 4, "quick": 8, "grid": 2, "paper": 0}, integer(0),
+                        "pairs per gradient step; 0 = all pairs, one step per epoch (the authors' code); grid: 2, "
+                        "12 steps per epoch"),
     "copies": Param({"smoke": 2, "quick": 8, "paper": 8}, integer(1), "randomly shifted copies of the sequence (R)"),
     "seed": Param(same(0), integer(0), "seed of weights, shuffles and update masks"),
     "input_noise": Param(same(1e-3), number(0.0, 1.0),
@@ -85,7 +87,8 @@ KERNELS_ACTIVATIONS = Notebook(
     "kernels_activations", MORPH, {
         **TRAINING,
         "channels": Param({"smoke": 8, "quick": 16, "paper": 16}, integer(4), "NCA channels C (4 observable: RGBA)"),
-        "t": Param({"smoke": 2, "quick": 32, "paper": 64}, integer(1), "NCA steps between consecutive images"),
+        "t": Param({"smoke": 2, "quick": 32, "grid": 64, "paper": 64}, integer(1),
+                   "NCA steps between consecutive images"),
         "kernel_sets": Param({"smoke": ["ID_LAP", "ID_DIFF_LAP"], "quick": list(PAPER_KERNEL_SETS),
                               "paper": list(PAPER_KERNEL_SETS)}, str_list(KERNEL_SETS),
                              "kernel sets of panels A/B (relu)"),
@@ -102,10 +105,12 @@ KERNELS_ACTIVATIONS = Notebook(
 CHANNELS_SAMPLING = Notebook(
     "channels_sampling", MORPH, {
         **TRAINING,
-        "channel_list": Param({"smoke": [4, 8], "quick": [4, 8, 16, 32], "paper": [4, 6, 8, 10, 12, 14, 16, 32]},
+        "channel_list": Param({"smoke": [4, 8], "quick": [4, 8, 16, 32], "grid": [4, 6, 8, 10, 12, 14, 16, 32],
+                               "paper": [4, 6, 8, 10, 12, 14, 16, 32]},
                               int_list(4), "channel counts C of the channel slice (panels A/B)"),
         "channel_t": Param({"smoke": 2, "quick": 32, "paper": 32}, integer(1), "t of the channel slice"),
-        "sampling": Param({"smoke": [2, 8], "quick": [2, 8, 32, 64], "paper": [1, 2, 4, 8, 16, 32, 64, 128]},
+        "sampling": Param({"smoke": [2, 8], "quick": [2, 8, 32, 64], "grid": [1, 2, 4, 8, 16, 32, 64, 128],
+                           "paper": [1, 2, 4, 8, 16, 32, 64, 128]},
                           int_list(1), "time samplings t of the sampling slice (panels C/D)"),
         "sampling_channels": Param({"smoke": 8, "quick": 16, "paper": 16}, integer(4), "C of the sampling slice"),
         "symmetric": Param(same(True), flag,

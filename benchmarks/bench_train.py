@@ -39,6 +39,9 @@ CONFIGS = {
     # the quick profile of the morph chapter: as above at t=32, three gradient steps of 8 pairs per epoch
     "emoji_quick": dict(nca=dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", fire_rate=0.5, boundary="zero"),
                         train=dict(t=32, chunk_size=8, state_reg=0.0), T=4, R=8, S=80, epochs=4),
+    # the grid tier's morph recipe: as above, twelve gradient steps of 2 pairs per epoch
+    "emoji_grid": dict(nca=dict(channels=16, observable=4, kernel_set="ID_DIFF_LAP", fire_rate=0.5, boundary="zero"),
+                       train=dict(t=32, chunk_size=2, state_reg=0.0), T=4, R=8, S=80, epochs=4),
 }
 
 

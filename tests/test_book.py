@@ -110,3 +110,36 @@ def test_built_page_in_headless_chromium(built_book, chrome):
         assert n > 3, "MathJax did not typeset the equations"
     finally:
         d.quit()
+
+
+def test_every_figure_is_readable_at_the_columns_width(smoke_book):
+    """No text of a chapter's figure is smaller than about 8 pt as the page shows it (the PNG shrunk to the
+    688-pixel column if wider; :func:`nca_core.view.plotting.smallest_text_pt`, recorded in each PNG)."""
+    from PIL import Image
+
+    from nca_core.view import plotting
+
+    from nca_core.book import registry
+
+    # the chapters of issue 25, written while this test was: their figures are not yet made readable
+    # (between_frames_distance 4.4 pt, between_frames_snapshots 6.7, read_back_unseen 5.5)
+    not_yet = {f for name in ("between_frames", "read_back") if name in registry.NOTEBOOKS
+               for f in registry.notebook(name).figures}
+    pngs = sorted((smoke_book / "book" / "_executed" / "figures").glob("*.png"))
+    assert len(pngs) > 20
+    small = {p.name: float(Image.open(p).text[plotting.SMALLEST_TEXT_KEY]) for p in pngs if p.name not in not_yet}
+    assert {k: v for k, v in small.items() if v < 0.95 * plotting.MIN_PT} == {}
+
+
+def test_videos_fit_the_column(built_book):
+    """Every video of a chapter page is shown at most 680 CSS pixels wide (the column is 688) and shrinks
+    with the page."""
+    from nca_core.view.video import MAX_WIDTH
+
+    seen = 0
+    for page in sorted(built_book.glob("book/_executed/*.html")):
+        for tag in re.findall(r"<video[^>]*>", page.read_text(encoding="utf-8")):
+            seen += 1
+            width = re.search(r'width="(\d+)"', tag)
+            assert width and int(width.group(1)) <= MAX_WIDTH <= 680 and "max-width: 100%" in tag, (page.name, tag[:80])
+    assert seen >= 5

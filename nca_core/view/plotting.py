@@ -29,11 +29,65 @@ def _book_resolution() -> None:
 
 _book_resolution()
 
+#: the width of the book's text column: 688 CSS pixels, at 96 CSS pixels to the inch
+COLUMN_PX = 688
+#: the smallest text a figure may show, in points as a reader sees it at the column's width
+MIN_PT = 8.0
+#: the PNG text chunk in which :func:`save_figure` records the smallest text of a figure (in points on the page)
+SMALLEST_TEXT_KEY = "nca:smallest-text-pt"
+
+
+def smallest_text_pt(fig, dpi: int = DPI) -> float:
+    """The size, in points as shown in the book's column, of the smallest visible text of ``fig``.
+
+    The PNG (cropped to its content, as saved and as shown inline) is ``w`` inches wide at ``dpi``; the
+    page shows it at its natural size in CSS pixels, shrunk to :data:`COLUMN_PX` if wider. Text of ``s``
+    points is then ``s · dpi/72 · min(1, COLUMN_PX / (w · dpi))`` CSS pixels high, which is that times
+    ¾ in points (96 CSS pixels to 72 points). ``inf`` for a figure without text.
+    """
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    width_px = fig.get_tightbbox(renderer).width * dpi
+    scale = dpi / 72 * min(1.0, COLUMN_PX / width_px) * 72 / 96
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_window_extent(renderer).width > 0]
+    return min(sizes) * scale if sizes else float("inf")
+
 
 def no_ticks(ax) -> None:
     """Remove both axes' ticks (pictures, not plots)."""
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _tick_label(v: float, _pos=None) -> str:
+    """A log axis's tick label: plain (``20``, ``0.05``) where that is short, else ``2×10⁵``."""
+    if v <= 0:
+        return ""
+    if 1e-3 <= v < 1e5:
+        return f"{v:g}"
+    e = int(np.floor(np.log10(v) + 1e-9))
+    m = v / 10 ** e
+    return f"$10^{{{e}}}$" if abs(m - 1) < 1e-6 else f"${m:g}\\times10^{{{e}}}$"
+
+
+def log_axis(ax, axis: str = "y") -> None:
+    """Put ``ax``'s ``axis`` (``"x"`` or ``"y"``) on a base-10 log scale with labels a reader can use, after
+    the data are drawn: at 1, 2 and 5 times the powers of ten where the axis spans at most four decades
+    (at every integer multiple where it spans less than one), else at the powers of ten; plain numbers
+    (``20``, not ``2×10¹``) between 0.001 and 10⁵; unlabelled minor ticks at every integer multiple."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    getattr(ax, f"set_{axis}scale")("log")
+    lo, hi = getattr(ax, f"get_{axis}lim")()
+    decades = np.log10(hi / lo) if lo > 0 and hi > lo else 10.0
+    subs = (1.0,) if decades > 4 else (1.0, 2.0, 5.0) if decades > 1 else tuple(range(1, 10))
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    a.set_major_locator(LogLocator(base=10, subs=subs))
+    a.set_major_formatter(FuncFormatter(_tick_label))
+    a.set_minor_locator(LogLocator(base=10, subs=tuple(range(1, 10))))
+    a.set_minor_formatter(NullFormatter())
 
 
 def placeholder(text: str, name: str):
@@ -59,7 +113,8 @@ def save_figure(fig, name: str, dpi: int = DPI) -> Path:
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
+                metadata={SMALLEST_TEXT_KEY: f"{smallest_text_pt(fig, dpi):.2f}"})
     return fileio.write_bytes(figure_dir() / f"{name.removesuffix('.png')}.png", buf.getvalue())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pytest
 
 matplotlib.use("Agg")
 
@@ -122,3 +123,64 @@ def test_figures_are_drawn_and_saved_at_150_dpi(tmp_path, monkeypatch):
     path = plotting.save_figure(fig, "dpi_check")
     assert Image.open(path).size[0] >= 2 * 150 * 0.9  # bbox "tight" trims a little
     plt.close(fig)
+
+
+# ------------------------------------------------------------ legibility at the book's column width
+def test_smallest_text_is_measured_as_the_reader_sees_it(tmp_path, monkeypatch):
+    """A figure narrower than the column is shown at its natural size (9 pt at 150 dpi is 9·150/72 CSS px,
+    i.e. 9 · 1.5625 pt); a wider one is shrunk to 688 px, its text with it; the PNG records the number."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from nca_core.view import plotting
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    small, _ = plt.subplots(figsize=(3, 2))
+    small.axes[0].set_title("x", fontsize=9)
+    small.axes[0].tick_params(labelsize=12)
+    assert plotting.smallest_text_pt(small) == pytest.approx(9 * 1.5625)
+    wide, ax = plt.subplots(figsize=(14, 2))
+    ax.set_title("x", fontsize=9)
+    ax.tick_params(labelsize=12)
+    path = plotting.save_figure(wide, "wide")
+    width_px = Image.open(path).size[0]
+    want = 9 * 1.5625 * 688 / width_px
+    assert plotting.smallest_text_pt(wide) == pytest.approx(want, rel=0.02) and want < plotting.MIN_PT
+    assert float(Image.open(path).text[plotting.SMALLEST_TEXT_KEY]) == pytest.approx(want, rel=0.02)
+    plt.close("all")
+
+
+def test_log_axis_labels_ticks_within_a_decade():
+    """A loss between 15 and 60 on a log axis is labelled at 20, 30, ..., 60 (matplotlib labels none: its only
+    labelled tick is 10¹, outside); one between 5 and 150 at 5, 10, 20, 50, 100."""
+    import matplotlib.pyplot as plt
+
+    from nca_core.view.plotting import log_axis
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [60, 30, 15])
+    log_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and 15 <= t.get_position()[1] <= 60]
+    assert labels == ["20", "30", "40", "50", "60"], labels
+    ax.clear()
+    ax.plot([1, 2, 3], [150, 30, 5])
+    log_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and 5 <= t.get_position()[1] <= 150]
+    assert labels == ["5", "10", "20", "50", "100"], labels
+    wide, ax = plt.subplots()
+    ax.plot([1, 2], [1e-3, 1e5])
+    log_axis(ax)
+    wide.canvas.draw()
+    assert {"0.001", "10", "$10^{5}$"} <= {t.get_text() for t in ax.get_yticklabels()}
+    plt.close("all")
+
+
+def test_kernel_codes_are_keyed_with_their_stencils():
+    from nca_core.chapters.morph.figures import kernel_key
+
+    assert kernel_key("C: training loss, ID_DIFF_LAP") == ("ID identity · DIFF Sobel x and y (gradients) · "
+                                                           "LAP Laplacian")
+    assert kernel_key("A: relu", "ID_LAP_AV", "ID_LAP") == "ID identity · LAP Laplacian · AV neighbour average"
+    assert kernel_key("C = 16", "t = 32", "relu") == ""

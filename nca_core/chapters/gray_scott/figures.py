@@ -9,7 +9,7 @@ import numpy as np
 from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults, SamplingResults
 from nca_core.chapters.gray_scott.notebooks import FIG3, FIG4, FIG4_LOSS, FIG5, FIG6, S4, S5, S6
 from nca_core.chapters.measures import moving_average
-from nca_core.view.plotting import figure_dir, save_figure, snapshot_grid
+from nca_core.view.plotting import figure_dir, log_axis, save_figure, snapshot_grid
 from nca_core.view.video import animation_html, write_video
 
 
@@ -45,7 +45,7 @@ def fig4(r: SamplingResults):
             ax.axvline(t, color="crimson", ls=":", lw=1)
     ax.axhline(r.baseline, color="grey", ls="--", lw=1, label="test: IC held frozen")
     ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
+    log_axis(ax)
     ax.set_xticks(ts)
     ax.set_xticklabels(ts)
     ax.set_xlabel("time sampling t")
@@ -143,11 +143,11 @@ def fig4_loss_curves(models: dict, title: str = "training loss per epoch", name:
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for key, tr in models.items():
         ax.plot(tr.result.loss, lw=1, label=tr.job.label)
-    ax.set_yscale("log")
+    log_axis(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("epoch mean loss")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     save_figure(fig, name)
     return fig

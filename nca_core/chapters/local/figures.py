@@ -18,21 +18,26 @@ def _sqrt_ticks(vmax: float) -> list[float]:
 
 
 def fig10(R: LocalResults):
-    """Fig 10: per model, the footprint heat map (mean changed pixels per perturbed pixel, square-root
-    colour scale, the alien's outline in grey, the example locations lettered), the unperturbed final
-    state and the final states of the example perturbations with the perturbed pixel ringed in red
-    and the changed region outlined in cyan."""
+    """Fig 10: the footprint heat maps side by side (mean changed pixels per perturbed pixel, square-root
+    colour scale, the alien's outline in grey, the example locations lettered); below, one row per model:
+    the unperturbed final state and the final states of the example perturbations, with the perturbed
+    pixel ringed in red and the changed region outlined in cyan."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import PowerNorm
 
     maps = list(R.maps.values())
-    ncol = 2 + max(len(m.example_index) for m in maps)
-    fig = plt.figure(figsize=(2.0 * ncol + 1.2, 2.35 * len(maps)))
-    gs = fig.add_gridspec(len(maps), ncol, width_ratios=[1.6] + [1.0] * (ncol - 1), wspace=0.3, hspace=0.3)
+    nex = max(len(m.example_index) for m in maps)
+    ncol = 1 + nex
+    cell = min(1.3, 6.6 / ncol)
+    fig = plt.figure(figsize=(7.0, 4.2 + (cell + 0.45) * len(maps)))
+    outer = fig.add_gridspec(2, 1, height_ratios=[3.6, (cell + 0.45) * len(maps)], hspace=0.16)
+    top = outer[0].subgridspec(1, len(maps), wspace=0.25)
+    rows = outer[1].subgridspec(len(maps), ncol, wspace=0.08, hspace=0.45)
     alpha = R.x0[..., 3]
     vmax = max(float(m.mean_counts.max()) for m in maps) or 1.0
     for i, m in enumerate(maps):
-        ax = fig.add_subplot(gs[i, 0])
+        panel = "AB"[i] if i < 2 else str(i)
+        ax = fig.add_subplot(top[0, i])
         loc = m.locations
         half = (loc[1, 1] - loc[0, 1]) / 2 if len(loc) > 1 else 0.5
         extent = (loc[:, 1].min() - half - 0.5, loc[:, 1].max() + half - 0.5,
@@ -42,62 +47,66 @@ def fig10(R: LocalResults):
         ax.set_xlim(-0.5, alpha.shape[1] - 0.5)
         ax.set_ylim(alpha.shape[0] - 0.5, -0.5)
         for k, j in enumerate(m.example_index):
-            ax.text(loc[j, 1], loc[j, 0], "abcdefgh"[k], color="cyan", fontsize=8, ha="center", va="center",
+            ax.text(loc[j, 1], loc[j, 0], "abcdefgh"[k], color="cyan", fontsize=9, ha="center", va="center",
                     fontweight="bold")
         no_ticks(ax)
-        label = textwrap.fill(f"{'AB'[i] if i < 2 else i}: {m.label}", 24)  # within its row
-        ax.set_ylabel(f"{label}\nn = 3t = {m.steps}", fontsize=8)
-        if i == 0:
-            ax.set_title("changed pixels (> %g)" % R.params.threshold, fontsize=9)
-        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02, ticks=_sqrt_ticks(vmax))
-        cb.ax.tick_params(labelsize=7)
-        a = fig.add_subplot(gs[i, 1])
+        ax.set_title(textwrap.fill(f"{panel}: {m.label}", 34) + f"\npixels changed (> {R.params.threshold:g}) "
+                     f"at n = 3t = {m.steps}", fontsize=9)
+        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, ticks=_sqrt_ticks(vmax),
+                          orientation="horizontal")
+        cb.ax.tick_params(labelsize=8)
+        a = fig.add_subplot(rows[i, 0])
         a.imshow(composite(m.reference), interpolation="nearest")
         no_ticks(a)
-        if i == 0:
-            a.set_title("unperturbed", fontsize=9)
+        a.set_title("unperturbed", fontsize=8)
+        a.set_ylabel(panel, fontsize=10, rotation=0, labelpad=10, va="center")
         for k, j in enumerate(m.example_index):
-            a = fig.add_subplot(gs[i, 2 + k])
+            a = fig.add_subplot(rows[i, 1 + k])
             a.imshow(composite(np.nan_to_num(m.examples[k], nan=0.0)), interpolation="nearest")
             diff = changed(m.examples[k], m.reference, R.params.threshold)
             if diff.any():
                 a.contour(diff.astype(float), levels=[0.5], colors="cyan", linewidths=0.8)
-            a.plot(loc[j, 1], loc[j, 0], "o", ms=9, mfc="none", mec="red", mew=1.5)
+            a.plot(loc[j, 1], loc[j, 0], "o", ms=8, mfc="none", mec="red", mew=1.5)
             no_ticks(a)
-            a.set_title(f"{'abcdefgh'[k]}: {m.counts[0, j]} px", fontsize=9)
+            a.set_title(f"{'abcdefgh'[k]}: {m.counts[0, j]} px", fontsize=8)
     save_figure(fig, FIG10)
     return fig
 
 
 def fig10_footprints(R: LocalResults):
-    """Distributions behind the claims: footprints with the noise floor, reach with the light-cone
-    radius n·f, and where two unperturbed runs with independent masks differ."""
+    """Distributions behind the claims (top): footprints with the noise floor, reach with the light-cone
+    radius n·f; below, per model, where two unperturbed runs with independent masks differ."""
     import matplotlib.pyplot as plt
 
     maps = list(R.maps.values())
-    fig, axes = plt.subplots(1, 2 + len(maps), figsize=(4.2 * 2 + 2.6 * len(maps), 3.2),
-                             gridspec_kw={"width_ratios": [1.4, 1.4] + [1.0] * len(maps)})
-    a, b = axes[0], axes[1]
+    fig = plt.figure(figsize=(7.0, 6.2))
+    outer = fig.add_gridspec(2, 1, height_ratios=[1.0, 1.0], hspace=0.45)
+    top = outer[0].subgridspec(1, 2, wspace=0.3)
+    a, b = fig.add_subplot(top[0, 0]), fig.add_subplot(top[0, 1])
     for i, m in enumerate(maps):
         c = np.sort(m.mean_counts)
-        a.step(c, np.arange(1, len(c) + 1) / len(c), where="post", color=f"C{i}", label=m.label)
+        a.step(c, np.arange(1, len(c) + 1) / len(c), where="post", color=f"C{i}", label=m.label.split(" ID")[0])
         a.axvline(m.noise_counts.mean(), color=f"C{i}", ls=":", lw=1)
         r = np.sort(m.reach.ravel())
-        b.step(r, np.arange(1, len(r) + 1) / len(r), where="post", color=f"C{i}", label=m.label)
+        b.step(r, np.arange(1, len(r) + 1) / len(r), where="post", color=f"C{i}", label=m.label.split(" ID")[0])
         b.axvline(m.bound, color=f"C{i}", ls="--", lw=1, label=f"n·f = {m.bound:g}")
-    a.set_xlabel("changed pixels in the final state")
-    a.set_ylabel("fraction of perturbed pixels")
+    a.set_xlabel("changed pixels in the final state", fontsize=9)
+    a.set_ylabel("fraction of perturbed pixels", fontsize=9)
     a.set_title("footprints (dotted: noise floor)", fontsize=9)
-    a.legend(fontsize=7)
-    b.set_xlabel("reach: Chebyshev distance of the farthest change (cells)")
+    a.legend(fontsize=8)
+    b.set_xlabel("reach: farthest change (cells,\nChebyshev distance)", fontsize=9)
     b.set_title("reach (dashed: light-cone radius n·f)", fontsize=9)
-    b.legend(fontsize=7)
+    b.legend(fontsize=8)
+    for ax in (a, b):
+        ax.tick_params(labelsize=8)
+    low = outer[1].subgridspec(1, max(2, len(maps)), wspace=0.35)
     for i, m in enumerate(maps):
-        ax = axes[2 + i]
+        ax = fig.add_subplot(low[0, i])
         im = ax.imshow(m.noise_map, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         no_ticks(ax)
         ax.set_title(f"noise floor, {m.label.split(' ID')[0]}", fontsize=9)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02, label="share of pairs that differ")
-    fig.tight_layout()
+        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        cb.set_label("share of pairs that differ", fontsize=8)
+        cb.ax.tick_params(labelsize=8)
     save_figure(fig, FIG10_FOOTPRINTS)
     return fig

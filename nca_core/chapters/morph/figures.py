@@ -31,7 +31,7 @@ from nca_core.chapters.morph.notebooks import (
 from nca_core.data.morph import add_input_noise
 from nca_core.runs.cache import Trained
 from nca_core.view.images import composite, hidden_quadrants
-from nca_core.view.plotting import figure_dir, no_ticks, placeholder, save_figure
+from nca_core.view.plotting import figure_dir, log_axis, no_ticks, placeholder, save_figure
 from nca_core.view.video import write_video
 
 _OUTLINE = "#d62728"
@@ -112,8 +112,8 @@ def fig7_shifted(y: np.ndarray, shifts: Sequence[dict], names: Sequence[str], pa
 
     t, r = y.shape[:2]
     inner = y.shape[2] - 2 * pad
-    size = 1.45
-    fig, axes = plt.subplots(t, r, figsize=(size * r + 0.4, size * t + 0.6), squeeze=False,
+    size = min(1.45, 6.2 / r)  # as wide as the book's column
+    fig, axes = plt.subplots(t, r, figsize=(size * r + 0.9, size * t + 1.0), squeeze=False,
                              gridspec_kw={"wspace": 0.06, "hspace": 0.06})
     for m in range(t):
         for k in range(r):
@@ -123,11 +123,11 @@ def fig7_shifted(y: np.ndarray, shifts: Sequence[dict], names: Sequence[str], pa
             _window(ax, pad, pad, inner, _OUTLINE, lw=0.8)
             _window(ax, pad + shifts[k]["dy"], pad + shifts[k]["dx"], inner, _SHIFTED, ls="-", lw=0.8)
             if m == 0:
-                ax.set_title(f"r = {k}\n(dy, dx) = ({shifts[k]['dy']}, {shifts[k]['dx']})", fontsize=8)
+                ax.set_title(f"r = {k}\n({shifts[k]['dy']}, {shifts[k]['dx']})", fontsize=8)
             if k == 0:
                 ax.set_ylabel(f"frame {m}\n{names[m]}", fontsize=8)
-    fig.suptitle(f"{r} randomly shifted copies of the sequence (one shift per trajectory, the same for every frame)",
-                 fontsize=10)
+    fig.suptitle(f"{r} randomly shifted copies r of the sequence, shift (dy, dx) under each:\n"
+                 "one shift per trajectory, the same for every frame", fontsize=9, y=1.0, va="bottom")
     save_figure(fig, FIG7_SHIFTED)
     return fig
 
@@ -177,6 +177,21 @@ def fig7_noise(lattice: np.ndarray, levels: Sequence[float], seed: int):
 # ------------------------------------------------------------------ Figs 8–9
 
 
+#: what each token of a kernel-set name (``ID_DIFF_LAP``) stands for (:mod:`nca_core.core.kernels`)
+KERNEL_TOKENS = {"ID": "identity", "DIFF": "Sobel x and y (gradients)", "LAP": "Laplacian",
+                 "AV": "neighbour average"}
+
+
+def kernel_key(*texts: str) -> str:
+    """The key to the kernel-set codes in ``texts``: ``"ID identity · LAP Laplacian"`` for the tokens of
+    every code found (``ID_LAP``, ``ID_DIFF_LAP``, ...), in :data:`KERNEL_TOKENS` order; "" if none."""
+    import re
+
+    tokens = {tok for t in texts for code in re.findall(r"\b(?:ID|DIFF|LAP|AV)(?:_(?:ID|DIFF|LAP|AV))+\b", t)
+              for tok in code.split("_")}
+    return " · ".join(f"{k} {v}" for k, v in KERNEL_TOKENS.items() if k in tokens)
+
+
 def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     """Left: per-epoch training loss of each model (log scale). Right: its states from the alien
     at n = 0, t, 2t, 3t and the extrapolation step, with the data in the last row.
@@ -192,23 +207,30 @@ def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     morphs = {k: r.morph for k, r in rows.items()}
     ncol = len(morphs[keys[0]].steps)
     nrow = len(keys) + 1
-    fig = plt.figure(figsize=(5.2 + 1.35 * ncol, max(3.2, 1.35 * nrow)))
-    gs = fig.add_gridspec(nrow, ncol + 2, wspace=0.05, hspace=0.08, width_ratios=[3.0, 0.75] + [1.0] * ncol)
-    ax = fig.add_subplot(gs[:, 0])
+    # the loss above the pictures, so that the figure is as wide as the book's column and its text readable
+    cell = min(1.15, 6.0 / ncol)
+    fig = plt.figure(figsize=(1.0 + cell * ncol, 2.6 + cell * nrow))
+    outer = fig.add_gridspec(2, 1, height_ratios=[2.2, cell * nrow], hspace=0.45)
+    gs = outer[1].subgridspec(nrow, ncol, wspace=0.05, hspace=0.08)
+    ax = fig.add_subplot(outer[0])
     for i, k in enumerate(keys):
         loss = rows[k].trained.result.loss
         ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=k)
         if rows[k].trained.result.diverged:
             ax.axvline(len(loss), color=f"C{i}", ls=":", lw=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("epoch mean loss (Euclidean)")
+    log_axis(ax)
+    ax.set_xlabel("epoch", fontsize=9)
+    ax.set_ylabel("epoch mean loss\n(Euclidean)", fontsize=9)
+    ax.tick_params(labelsize=8, which="both")
     ax.set_title(title, fontsize=10, loc="left")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, ncols=2 if len(keys) > 3 else 1)
+    key = kernel_key(title, *keys)
+    if key:  # the stencils behind the codes, under the loss panel
+        ax.text(0.0, -0.32, f"stencils: {key}", transform=ax.transAxes, fontsize=8, va="top", color="0.25")
     m = len(y) - 1
     for i, k in enumerate([*keys, None]):
         for j in range(ncol):
-            a = fig.add_subplot(gs[i, 2 + j])
+            a = fig.add_subplot(gs[i, j])
             no_ticks(a)
             if k is None:
                 img = y[min(j, m)]
@@ -277,7 +299,7 @@ def fig9_locality(cone: dict | None):
 
     change, dist, n = cone["change"], cone["distance"], cone["steps"]
     i, j = cone["pixel"]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(8.4, 3.6), gridspec_kw={"width_ratios": [1, 1.3]})
+    fig, (a, b) = plt.subplots(1, 2, figsize=(7.0, 3.4), gridspec_kw={"width_ratios": [1, 1.3]})
     im = a.imshow(np.maximum(change, 1e-6), norm=LogNorm(1e-6, max(1.0, float(change.max()))), cmap="magma",
                   interpolation="nearest")
     fig.colorbar(im, ax=a, fraction=0.046, pad=0.02, label="largest RGBA change")
@@ -292,8 +314,9 @@ def fig9_locality(cone: dict | None):
     b.axvline(n, color="k", lw=1, label=f"bound: {n} cells")
     b.axvline(n / 2, color="k", lw=1, ls="--", label=f"half: {n // 2} cells")
     b.axvline(cone["effective"], color="C3", lw=1.5, ls=":", label=f"90% of the change: {cone['effective']} cells")
-    b.set_xlabel("Chebyshev distance from the erased pixel (cells)")
-    b.set_ylabel("share of the total change")
+    b.set_xlabel("Chebyshev distance from\nthe erased pixel (cells)", fontsize=9)
+    b.set_ylabel("share of the total change", fontsize=9)
+    b.tick_params(labelsize=8)
     b.set_xlim(-0.5, min(int(dist.max()), 2 * n + 8))
     b.legend(fontsize=8)
     fig.tight_layout()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -13,9 +14,10 @@ from nca_core.view.plotting import no_ticks, save_figure
 from nca_core.view.video import side_by_side_video
 
 
-def fig12_video(frames: np.ndarray, steps: list[int], fps: int = 20) -> Path:
-    """``frames [F, M, H, W, 4]``: one transformed input under each Fig 12 model, side by side."""
-    return side_by_side_video(frames, FIG12_VIDEO, steps, fps, zoom=2)
+def fig12_video(frames: np.ndarray, steps: list[int], fps: int = 20, labels: Sequence[str] = ()) -> Path:
+    """``frames [F, M, H, W, 4]``: one transformed input under each Fig 12 model, side by side, each labelled
+    with its model (``labels``)."""
+    return side_by_side_video(frames, FIG12_VIDEO, steps, fps, zoom=2, labels=labels)
 
 
 def fig12(R: SymmetryResults):
@@ -24,7 +26,8 @@ def fig12(R: SymmetryResults):
     import matplotlib.pyplot as plt
 
     ncol = 1 + len(R.models)
-    fig, axes = plt.subplots(len(R.names), ncol, figsize=(1.7 * ncol + 0.6, 1.85 * len(R.names) + 0.5),
+    cell = min(1.7, 6.2 / ncol)  # as wide as the book's column
+    fig, axes = plt.subplots(len(R.names), ncol, figsize=(cell * ncol + 0.8, (cell + 0.3) * len(R.names) + 0.7),
                              squeeze=False)
     for i, name in enumerate(R.names):
         axes[i][0].imshow(composite(R.inputs[i]), interpolation="nearest")
@@ -48,7 +51,7 @@ def fig12_errors(R: SymmetryResults):
     mask realisations), with the empty canvas's distance to the rooster as a dashed line."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8.0, 3.4))
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
     width = 0.8 / len(R.models)
     x = np.arange(len(R.names))
     for j, model in enumerate(R.models):
@@ -60,7 +63,8 @@ def fig12_errors(R: SymmetryResults):
     ax.text(len(R.names) - 0.5, float(R.blank.mean()), " empty canvas", va="bottom", ha="right", fontsize=8,
             color="0.3")
     ax.set_xticks(x, R.names)
-    ax.set_ylabel(f"distance to the rooster at n = {R.steps}")
+    ax.tick_params(labelsize=8)
+    ax.set_ylabel(f"distance to the rooster\nat n = {R.steps}", fontsize=9)
     ax.legend(fontsize=8, ncols=2, loc="upper left", bbox_to_anchor=(0.0, -0.14), frameon=False)
     fig.tight_layout()
     save_figure(fig, FIG12_ERRORS)

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nca_core.book import registry
+from nca_core.book import executed, registry
 from nca_core.runs.job import distinct
 from nca_core.runs.params import PROFILES, parsed
 
@@ -168,6 +168,7 @@ def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: di
         except Exception:
             print(f"failed; the kernel's log: {log.relative_to(root)}", flush=True)
             raise
+        executed.tidy_file(tmp)  # one parameters cell on the page, with this run's values
         os.replace(tmp, dst)
         print(f"{time.perf_counter() - t0:.0f} s", flush=True)
         done.append(dst)

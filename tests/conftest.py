@@ -12,6 +12,7 @@ from unittest import mock
 import papermill as pm
 import pytest
 
+from nca_core.book import executed
 from nca_core.cli import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,7 @@ def smoke_book(tmp_path_factory):
             pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
                                 parameters={"profile": "smoke", **OVERRIDES.get(name, {})}, cwd=str(out),
                                 kernel_name="python3", progress_bar=False)
+            executed.tidy_file(out / f"{name}.ipynb")  # as `nca-book run` leaves it
     return root
 
 

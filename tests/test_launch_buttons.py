@@ -1,4 +1,5 @@
-"""Launch buttons (Binder, Colab): in _config.yml, and pointing at the source notebook, not its executed copy."""
+"""Launch buttons (Binder; no Colab, which would open a notebook without the package and the shipped models): in
+_config.yml, and pointing at the source notebook, not its executed copy."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def test_config_has_repository_and_launch_buttons():
     assert repo["path_to_book"] == ""
     buttons = cfg["launch_buttons"]
     assert buttons["binderhub_url"] == "https://mybinder.org"
-    assert buttons["colab_url"] == "https://colab.research.google.com"
+    assert "colab_url" not in buttons
     assert buttons["notebook_interface"] in ("classic", "jupyterlab")
     assert cfg["sphinx"]["local_extensions"] == {"launch_paths": "book/_ext"}
     assert (ROOT / "book" / "_ext" / "launch_paths.py").is_file()
@@ -54,8 +55,7 @@ def test_chapter_page_launches_its_source_notebook(tmp_path):
     repo = "someone/their-fork"
     assert cfg["repository"]["url"].removeprefix("https://github.com/") not in page
     binder = f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/notebooks/time_sampling.ipynb"
-    colab = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/time_sampling.ipynb"
-    assert binder in page and colab in page
+    assert binder in page and "colab.research.google.com" not in page
     assert "_executed/time_sampling.ipynb" not in page.split("launch-buttons")[-1].split("</ul>")[0]
 
 

@@ -335,15 +335,32 @@ def test_initial_conditions_are_the_librarys(explore):
         assert not x[..., 2:].any()
 
 
+LAYOUT = ("return ['.nca-play', '.nca-step', '.nca-rate', 'canvas.nca-lattice'].map(s => {"
+          "const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.height]; })")
+
+
 def test_step_counter_advances_while_playing(explore):
     select(explore, "gray_scott_t4")
-    explore.find_element("css selector", ".nca-play").click()
-    seen = []
-    for _ in range(2):
-        time.sleep(1.5)
-        seen.append(int(explore.find_element("css selector", ".nca-step").text.split("=")[1]))
-    explore.find_element("css selector", ".nca-play").click()  # pause
+    explore.set_window_size(900, 1000)  # a narrow page, where a growing label would wrap the row
+    try:
+        still = explore.execute_script(LAYOUT)
+        explore.find_element("css selector", ".nca-play").click()
+        seen, moving = [], []
+        for _ in range(2):
+            time.sleep(1.5)
+            seen.append(int(explore.find_element("css selector", ".nca-step").text.split("=")[1]))
+            moving.append(explore.execute_script(LAYOUT))
+        rate = explore.find_element("css selector", ".nca-rate").text
+        explore.find_element("css selector", ".nca-play").click()  # pause
+    finally:
+        explore.set_window_size(1200, 1000)
     assert 0 < seen[0] < seen[1], seen
+    # the steps/s label appears while playing without moving anything or wrapping onto a second line
+    fixed = (0, 1, 3)  # the play button, the step counter and the lattice (the rate is empty when still)
+    assert rate.endswith("steps/s") and all([m[i] for i in fixed] == [still[i] for i in fixed] for m in moving), \
+        (still, moving)
+    step_h, rate_h = moving[-1][1][2], moving[-1][2][2]
+    assert rate_h <= step_h + 1, (step_h, rate_h)
     n = int(explore.find_element("css selector", ".nca-step").text.split("=")[1])
     time.sleep(0.5)
     assert int(explore.find_element("css selector", ".nca-step").text.split("=")[1]) == n  # paused

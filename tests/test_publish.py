@@ -215,3 +215,12 @@ def test_doi_is_given_consistently(path: str) -> None:
     assert DOI in text, f"{path} does not give the article's DOI"
     for doi in re.findall(r"10\.1371/journal\.pcbi\.\d+", text):
         assert doi == DOI, f"{path} gives a different DOI: {doi}"
+
+
+def test_the_books_footer_year_is_the_companions_citation_year():
+    """The footer's © year (``_config.yml``) is the year the cite page and the licence give the companion."""
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    entry = re.search(r"@software\{nca_companion,.*?year\s*=\s*\{(\d{4})\}", CITE_PAGE.read_text(encoding="utf-8"),
+                      re.S)
+    assert entry and str(cfg["copyright"]) == entry.group(1)
+    assert f"Copyright (c) {entry.group(1)} " in LICENSE.read_text(encoding="utf-8")

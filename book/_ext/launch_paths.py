@@ -1,7 +1,7 @@
 """Sphinx extension: the launch buttons of a chapter page open its source notebook, ``notebooks/<name>.ipynb``.
 
 The chapter pages are notebooks executed by papermill into ``book/_executed/`` (not tracked by git), and
-sphinx-book-theme builds the Binder and Colab links from the page's own path, which would point
+sphinx-book-theme builds the Binder link from the page's own path, which would point
 at ``book/_executed/<name>.ipynb``. This handler runs after the theme's (priority 501) and points
 them at the parameterised notebook in the repository instead.
 

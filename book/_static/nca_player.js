@@ -358,11 +358,17 @@
     ".nca-player label{display:inline-flex;gap:.3rem;align-items:center;margin:0}",
     ".nca-player button{padding:.15rem .6rem;border:1px solid #888;border-radius:4px;background:#f6f6f6;cursor:pointer}",
     ".nca-player select{max-width:100%}",
+    // "▶ play" and "❚❚ pause" take the same room, so the controls after the button stay put
+    ".nca-player button.nca-play{min-width:7em;text-align:left}",
     ".nca-player canvas.nca-lattice{image-rendering:pixelated;image-rendering:crisp-edges;cursor:crosshair;" +
       "touch-action:none;border:1px solid #ccc;display:block}",
     ".nca-player .nca-panels{display:flex;flex-wrap:wrap;gap:4px}",
     ".nca-player .nca-panels figure{margin:0;padding:0;text-align:center;font-size:.8rem;color:#555}",
-    ".nca-player .nca-step{font-variant-numeric:tabular-nums;font-weight:600}",
+    ".nca-player .nca-step{font-variant-numeric:tabular-nums;font-weight:600;white-space:nowrap;" +
+      "display:inline-block;min-width:5.5em}",
+    // the rate appears only while playing: its place is kept, so the controls never move or wrap then
+    ".nca-player .nca-rate{font-variant-numeric:tabular-nums;white-space:nowrap;display:inline-block;" +
+      "min-width:7.5em}",
     ".nca-player .nca-info,.nca-player .nca-stats{color:#555;font-size:.8rem}",
     ".nca-player .nca-status{color:#a00}",
     ".nca-player .nca-targets{display:flex;gap:.5rem;align-items:flex-end}",

@@ -6,8 +6,8 @@ reader's browser:
 * the Gray-Scott models of the ``time_sampling`` notebook (t = 4, 16 and 32, seed 0), beside
   the PDE they were trained on;
 * the morph-task models the stability chapters study (:func:`~nca_core.chapters.morph.jobs.stability_jobs`:
-  ``C32_t32``, ``C16_t64``, ``C32_t32_sym``) and the paper's default model, C = 16, t = 32
-  (relu, ``ID_DIFF_LAP``).
+  ``C32_t32``, ``C16_t64``, ``C32_t32_sym``) and the C = 16 relu ``ID_DIFF_LAP`` model at
+  t = 32 (the paper's Fig 8 has these channels and stencils at t = 64).
 
 Every model is one of its notebook's registry jobs (:func:`nca_core.book.registry.jobs`) and is
 read through the results cache (:func:`nca_core.runs.cache.lookup`: the cache, then the
@@ -59,7 +59,7 @@ def player_jobs(profile: str = "quick") -> dict[str, tuple[str, Any]]:
     P, _ = registry.resolve(MORPH_NOTEBOOK, {"profile": profile})
     f9 = fig9_jobs(P)
     named = {"C16_t32": f9.channels.get(P.sampling_channels) or f9.sampling.get(P.channel_t), **stability_jobs(P)}
-    what = {"C16_t32": "the paper's default set-up", "C32_t32": "more hidden channels",
+    what = {"C16_t32": "C and stencils of the paper's Fig 8, which has t = 64", "C32_t32": "more hidden channels",
             "C16_t64": "twice as many steps between images", "C32_t32_sym": "rotation-invariant stencils"}
     for name, job in named.items():
         if job is not None and job.key in morph:

@@ -142,7 +142,8 @@ def provenance(profile: str, changed: dict[str, Any], weights: Iterable[Any] = (
         hashes = ", ".join(w.weights_hash for w in ws[:6]) + (" …" if len(ws) > 6 else "")
         parts.append(f"{len(ws)} model(s) ({'/'.join(sources)}; weights {hashes}; {training(ws)})")
     if data:
-        parts.append(f"data {data_hash(data)}")
+        parts.append(f"training data {data_hash(data)} (a hash of the generated arrays, the one each model trained "
+                     "on them records: the same hash, the same data)")
     return "*Provenance:* " + " · ".join(parts)
 
 

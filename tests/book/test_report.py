@@ -43,3 +43,12 @@ def test_claims_table_shows_each_verdict():
     assert text.count("\n") == 4 and "| claim (paper) |" in text
     for row in ("| a | x | ✅ reproduced |", "| b | y | ❌ not reproduced |", "| c | z | ➖ not tested here |"):
         assert row in text
+
+
+def test_provenance_says_what_the_data_hash_is():
+    from nca_core.runs.job import data_hash
+    from nca_core.runs.job import emoji_spec as spec
+
+    s = spec(copies=2, seed=0)
+    line = report.provenance("quick", {}, data=s)
+    assert f"training data {data_hash(s)} (a hash of the generated arrays" in line

@@ -85,3 +85,24 @@ def test_spearman_ranks_ties_by_their_mean_rank():
     assert np.isnan(spearman([1, 2, 3], [5, 5, 5]))  # identical losses: no trend, not ρ = 1
     assert spearman([1, 2, 3, 4], [1, 1, 2, 2]) == pytest.approx(np.corrcoef([0, 1, 2, 3], [0.5, 0.5, 2.5, 2.5])[0, 1])
     assert np.isnan(spearman([1, np.nan], [2, 3]))
+
+
+def test_fig4_table_counts_best_epochs_from_1_as_the_provenance_line_does():
+    """The time-sampling page's table and the provenance line under its figure name the same best epochs
+    (``best_epoch`` is stored from 0; both show it from 1)."""
+    from types import SimpleNamespace
+
+    from nca_core.book import report
+    from nca_core.chapters.gray_scott.measure import SamplingResults
+
+    def model(best):
+        tc = SimpleNamespace(lr=1e-3, lr_min=1e-5, lr_schedule="cosine", epochs=2000)
+        return SimpleNamespace(result=SimpleNamespace(loss=np.ones(2000), train_loss=0.5, best_epoch=best,
+                                                      diverged=False, train_config=tc))
+
+    models = {(4, 0): model(1838), (32, 0): model(1999)}
+    test = {t: SimpleNamespace(test_loss=15.0, diverged_at=None) for t in (4, 32)}
+    R = SamplingResults([4, 32], [0], models, {k: 0.5 for k in models}, test, {4: 0, 32: 0}, np.zeros(1), 1.0)
+    rows = R.table().splitlines()[2:]
+    assert [r.split(" | ")[4] for r in rows] == ["1839", "2000"]
+    assert report.training(models.values()).endswith("best epochs 1839, 2000")

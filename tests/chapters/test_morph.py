@@ -271,3 +271,15 @@ def test_fig9_claim_verdicts_follow_the_numbers():
     cone["effective"] = 15  # the change spread far beyond the effective range
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims(samp, y, cone)] == [False, False]
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims({32: samp[32]}, y, None)] == [None, None]
+
+
+def test_mirror_difference_of_a_symmetric_picture_and_of_the_alien():
+    from nca_core.chapters.morph.measure import mirror_difference, targets
+
+    x = np.zeros((8, 8, 4), np.float32)
+    x[2:6, 1:7] = [0.2, 0.4, 0.6, 1.0]
+    assert mirror_difference(x) == {"largest": 0.0, "pixels": 0, "visible": 24}
+    x[2, 1, 3] = 0.5  # one pixel half transparent: it and its mirror differ by 0.5
+    assert mirror_difference(x) == {"largest": 0.5, "pixels": 2, "visible": 24}
+    alien = mirror_difference(targets()[0])  # the data's alien is not exactly symmetric
+    assert alien["largest"] > 0.5 and 0 < alien["pixels"] < alien["visible"]

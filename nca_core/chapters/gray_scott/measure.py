@@ -181,6 +181,19 @@ class SamplingResults:
     baseline: float
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def table(self) -> str:
+        """Markdown: per model its epochs, train loss, best epoch (counted from 1, as the provenance lines
+        and ``weights/README.md`` count), divergence, and the test loss of the seed tested."""
+        rows = ["| t | seed | epochs run | train loss (min after burn-in) | best epoch | diverged in training | "
+                "test loss | test diverged at |", "|---|---|---|---|---|---|---|---|"]
+        for (t, s), m in self.models.items():
+            res = m.result
+            c = self.test[t] if self.best_seed[t] == s else None
+            rows.append(f"| {t} | {s} | {len(res.loss)} | {res.train_loss:.4g} | {res.best_epoch + 1} | "
+                        f"{res.diverged} | {'' if c is None else f'{c.test_loss:.4g}'} | "
+                        f"{'' if c is None or c.diverged_at is None else c.diverged_at} |")
+        return "\n".join(rows)
+
 
 def run_fig4(P: SimpleNamespace, progress: bool = True) -> SamplingResults:
     """Train or load the t × seed grid, then test the best seed of each t on the unseen IC."""

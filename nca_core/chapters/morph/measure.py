@@ -69,6 +69,16 @@ class Morph:
         return float(np.mean(self.errors))
 
 
+def mirror_difference(x: np.ndarray, threshold: float = 0.1) -> dict[str, float]:
+    """How far a picture ``x [H, W, 4]`` is from left–right symmetric: the largest RGBA difference from its
+    mirror image (``largest``; 0 for an exactly symmetric picture), the number of pixels (visible in either,
+    α > ``threshold``) whose largest difference exceeds ``threshold`` (``pixels``), and the visible pixels
+    (``visible``)."""
+    d = np.abs(x - x[:, ::-1]).max(-1)
+    visible = (x[..., 3] > threshold) | (x[:, ::-1, 3] > threshold)
+    return {"largest": float(d.max()), "pixels": int((d > threshold)[visible].sum()), "visible": int(visible.sum())}
+
+
 def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distance over the lattice and channels, per leading index (inf where not finite)."""
     with np.errstate(all="ignore"):

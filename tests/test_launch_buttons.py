@@ -23,7 +23,7 @@ def test_config_has_repository_and_launch_buttons():
     assert buttons["binderhub_url"] == "https://mybinder.org"
     assert "colab_url" not in buttons
     assert buttons["notebook_interface"] in ("classic", "jupyterlab")
-    assert cfg["sphinx"]["local_extensions"] == {"launch_paths": "book/_ext"}
+    assert cfg["sphinx"]["local_extensions"] == {"launch_paths": "book/_ext", "numbering": "book/_ext"}
     assert (ROOT / "book" / "_ext" / "launch_paths.py").is_file()
 
 

@@ -47,14 +47,20 @@ def test_each_model_comes_from_the_longest_trained_tier_that_has_it(tmp_path, mo
     assert list(long_jobs) == list(quick_jobs)  # the ids are the same at both tiers
     assert all(long_jobs[m][1].key != quick_jobs[m][1].key for m in long_jobs)
     chosen = player.chosen_models()
-    assert {m: (c[2], c[1].key) for m, c in chosen.items()} == {m: ("long", j.key) for m, (_, j) in long_jobs.items()}
+    tiers = {t: player.player_jobs(t) for t in player.TIERS}
+    expected = {}  # the first tier, longest-trained first, whose model of that id is shipped
+    for m in long_jobs:
+        tier = next(t for t in player.TIERS if cache.lookup(tiers[t][m][1]) is not None)
+        expected[m] = (tier, tiers[tier][m][1].key)
+    assert {m: (c[2], c[1].key) for m, c in chosen.items()} == expected
+    assert {t for t, _ in expected.values()} <= {"grid", "long"}  # every long model is shipped; grid ones as they come
     # a tier that lacks a model hands it to the next one
     real = cache.lookup
-    without = long_jobs["morph_C32_t32"][1].key
-    monkeypatch.setattr(cache, "lookup", lambda job, *a, **k: None if job.key == without else real(job, *a, **k))
+    without = {tiers[t]["morph_C32_t32"][1].key for t in ("grid", "long")}
+    monkeypatch.setattr(cache, "lookup", lambda job, *a, **k: None if job.key in without else real(job, *a, **k))
     chosen = player.chosen_models()
     assert chosen["morph_C32_t32"][1:3] == (quick_jobs["morph_C32_t32"][1], "quick")
-    assert chosen["morph_C16_t32"][2] == "long"
+    assert chosen["morph_C16_t32"][2] == expected["morph_C16_t32"][0]
     assert player.chosen_models(("quick",))["morph_C16_t32"][1].key == quick_jobs["morph_C16_t32"][1].key
     with pytest.raises(ValueError, match="profiles"):
         player.chosen_models(())
@@ -64,7 +70,7 @@ def test_exported_records_hold_the_shipped_weights_and_settings(folder):
     index = web.read_data_file(folder / "index.js")
     for model_id, (label, job, profile, _) in player.chosen_models().items():
         rec = web.read_data_file(folder / f"{model_id}.js")
-        assert rec["training"]["profile"] == profile == "long"
+        assert rec["training"]["profile"] == profile and profile in ("grid", "long")
         tr = lookup(job)
         params, config = reference.load(tr.path)
         for name in ("w_hidden", "w_out", "b_out"):

@@ -117,9 +117,8 @@ def test_every_figure_is_readable_at_the_columns_width(smoke_book):
     688-pixel column if wider; :func:`nca_core.view.plotting.smallest_text_pt`, recorded in each PNG)."""
     from PIL import Image
 
-    from nca_core.view import plotting
-
     from nca_core.book import registry
+    from nca_core.view import plotting
 
     # the chapters of issue 25, written while this test was: their figures are not yet made readable
     # (between_frames_distance 4.4 pt, between_frames_snapshots 6.7, read_back_unseen 5.5)

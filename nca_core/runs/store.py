@@ -47,7 +47,7 @@ def artefacts_dir() -> Path:
 
 
 def path(kind: str, key: str) -> Path:
-    """Where the result ``key`` of ``kind`` (``"local"``, ``"adversarial"``) is cached."""
+    """Where the result ``key`` of ``kind`` (``"local"``, ``"adversarial"``, ``"symmetry"``, ...) is cached."""
     return results_dir() / "stability" / kind / f"{key}.npz"
 
 

@@ -36,7 +36,7 @@ def test_one_parameters_cell_with_the_runs_values(name):
     assert _namespace(shown[0].source) == ran  # the same names, the same values
     assert ran["profile"] == "long" and ran["seed"] == 3
     lines = shown[0].source.splitlines()
-    assert all(len(line) <= executed.WIDTH for line in lines), [line for line in lines if len(line) > 78]
+    assert all(len(line) <= executed.WIDTH for line in lines), [line for line in lines if len(line) > executed.WIDTH]
     # every comment of the defaults is still there, word for word and in order
     def words(s):
         return [w for line in s.splitlines() if "#" in line for w in line.split("#", 1)[1].split()]

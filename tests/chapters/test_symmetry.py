@@ -201,3 +201,24 @@ def test_video_frames_run_one_input_under_every_model():
         symmetry.video_frames(R, "rot90")
     with pytest.raises(ValueError, match="video_transform='rot90'.*transforms"):
         registry.resolve("symmetry", {"profile": "smoke", "transforms": ["identity"], "video_transform": "rot90"})
+
+
+def test_fig12_numbers_of_a_model_are_computed_once_then_loaded(dirs, monkeypatch):
+    from types import SimpleNamespace
+
+    from nca_core.chapters.symmetry import measure as sym
+
+    model = _model("ID_LAP_AV", seed=3)
+    tr = SimpleNamespace(job=SimpleNamespace(key="fake", label="C=6"), weights_hash="0123", model=lambda: model,
+                         source="cache")
+    x0 = np.random.default_rng(0).random((2, 12, 12, 4)).astype(np.float32)
+    target = np.random.default_rng(1).random((2, 12, 12, 4)).astype(np.float32)
+    probe = np.pad(x0[0], [(0, 0), (0, 0), (0, 2)])
+    d, f, e = sym.evaluated(tr, x0, target, probe, 4, 2, 0)
+    monkeypatch.setattr(sym, "errors", lambda *a, **k: (_ for _ in ()).throw(AssertionError("computed again")))
+    d2, f2, e2 = sym.evaluated(tr, x0, target, probe, 4, 2, 0)
+    np.testing.assert_array_equal(d, d2)
+    np.testing.assert_array_equal(f, f2)
+    assert e == e2 and len(list((dirs / "results" / "stability" / "symmetry").glob("*.npz"))) == 1
+    with pytest.raises(AssertionError, match="computed again"):  # other inputs: another entry
+        sym.evaluated(tr, x0, target[::-1].copy(), probe, 4, 2, 0)

@@ -99,7 +99,7 @@ SHIPPED = store.shipped()
 
 
 def test_the_repository_ships_the_stability_arrays():
-    assert {m["kind"] for m in SHIPPED} == {"local", "adversarial", "adversarial_eval"}
+    assert {m["kind"] for m in SHIPPED} == {"local", "adversarial", "adversarial_eval", "symmetry"}
 
 
 @pytest.mark.parametrize("m", SHIPPED, ids=[f"{m['kind']}-{m['key']}" for m in SHIPPED])
@@ -143,3 +143,18 @@ def test_fig11_states_at_the_long_profile_are_loaded_not_computed(empty_cache):
     R, _ = measure.run_fig11(P)
     assert R.cached and R.states.size and R.path
     assert not (empty_cache / "stability").exists()  # neither the search nor its evaluation was run
+
+
+def test_fig12_errors_at_the_long_profile_are_loaded_not_computed(empty_cache, monkeypatch):
+    from nca_core.book import registry
+    from nca_core.chapters.symmetry import measure
+
+    def no_rollouts(*a, **k):
+        raise AssertionError("a shipped model's Fig 12 numbers were computed again")
+
+    monkeypatch.setattr(measure, "errors", no_rollouts)
+    monkeypatch.setattr(measure, "equivariance_error", no_rollouts)
+    P, _ = registry.resolve("symmetry", {"profile": "long"})
+    R = measure.run_fig12(P, progress=False)
+    assert R.finals.shape[:2] == (4, len(R.names)) and len(R.equivariance) == 4
+    assert not (empty_cache / "stability").exists()

@@ -34,11 +34,12 @@ from nca_core import validate
 from nca_core.chapters.morph.measure import distance
 from nca_core.chapters.symmetry.jobs import IMAGE, MODELS, ON_LATTICE, TRANSFORMS, model_name, symmetry_jobs
 from nca_core.core.backend import tf
+from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.masks import rollouts
 from nca_core.core.model import NCA
 from nca_core.data import lattice
 from nca_core.data import morph as data
-from nca_core.runs import sweep
+from nca_core.runs import store, sweep
 from nca_core.runs.cache import Trained
 
 
@@ -182,6 +183,26 @@ def reading(R: SymmetryResults) -> str:
     return " ".join(parts)
 
 
+def evaluated(tr: Trained, x0: np.ndarray, target: np.ndarray, probe: np.ndarray, steps: int, masks: int,
+              seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """:func:`errors` and :func:`equivariance_error` of model ``tr``, cached (and shipped with the model) in the
+    stability store (:mod:`nca_core.runs.store`, kind ``"symmetry"``) under the model, its weights and every
+    input of the numbers."""
+    settings = {"steps": steps, "masks": masks, "seed": seed, "x0": data_fingerprint(x0),
+                "target": data_fingerprint(target), "probe": data_fingerprint(probe), "on_lattice": list(ON_LATTICE)}
+    key = store.key(tr.job.key, tr.weights_hash, settings)
+    found = store.load("symmetry", key, tr)
+    if found is not None:
+        a, meta = found
+        return a["distances"], a["finals"], {k: float(v) for k, v in meta["equivariance"].items()}
+    model = tr.model()
+    d, f = errors(model, x0, target, steps, masks, seed)
+    equi = equivariance_error(model, probe, steps, seed)
+    meta = {"equivariance": equi, "model": tr.job.label, **settings}
+    store.save("symmetry", key, {"distances": d, "finals": f}, meta, tr)
+    return d, f, equi
+
+
 def run_fig12(P: SimpleNamespace, progress: bool = True) -> SymmetryResults:
     """Train or load the four models and evaluate them on the transformed inputs."""
     jobs = symmetry_jobs(P)
@@ -193,11 +214,9 @@ def run_fig12(P: SimpleNamespace, progress: bool = True) -> SymmetryResults:
     finals, per_mask, equi = [], [], {}
     probe = np.pad(x0[0], [(0, 0), (0, 0), (0, int(P.channels) - 4)])
     for name, tr in trained.items():
-        model = tr.model()
-        d, f = errors(model, x0, target, steps, P.masks, P.seed)
+        d, f, equi[name] = evaluated(tr, x0, target, probe, steps, P.masks, P.seed)
         per_mask.append(d)
         finals.append(f)
-        equi[name] = equivariance_error(model, probe, steps, P.seed)
     return SymmetryResults(names=names, models=tuple(trained), inputs=x0, targets=target, finals=np.stack(finals),
                            per_mask=np.stack(per_mask), blank=distance(np.zeros_like(target), target),
                            equivariance=equi, steps=steps, trained=trained, params=P)

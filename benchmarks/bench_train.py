@@ -95,9 +95,7 @@ def naive_perceive(x, kernel_set, boundary):
 
 def run_one(name: str, naive: bool, recompute: int) -> dict:
     """Train a few epochs of one configuration in this process and time them."""
-    import nca_core.model as model_mod
-    import tensorflow as tf  # noqa: F401
-
+    import nca_core.core.model as model_mod
     from nca_core.core.config import NCAConfig, TrainConfig
     from nca_core.core.train import Trainer
 

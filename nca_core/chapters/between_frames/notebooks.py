@@ -17,16 +17,22 @@ DISTANCE = "between_frames_distance.png"
 STARTUP = "between_frames_hidden_startup.png"
 SNAPSHOTS = "between_frames_snapshots.png"
 
+#: the parameters of a notebook that reads the time_sampling notebook's Gray-Scott models (this chapter's and
+#: read_back's): which tier, which t, which seed, which parameter set
+READS_MODELS = {
+    "tier": Param({"smoke": "smoke", "quick": "quick", "long": "long", "grid": "grid", "paper": "paper"},
+                  choice(*TIERS),
+                  "which tier's time_sampling models to read (they are trained by that notebook, not here)"),
+    "sampling": Param({"smoke": [16], "quick": [4, 16, 32], "long": [4, 6, 16, 32],
+                       "grid": [1, 2, 4, 6, 8, 12, 16, 24, 32], "paper": [1, 2, 4, 6, 8, 12, 16, 24, 32]},
+                      int_list(1), "time samplings t of the models (long: the shipped t = 4, 6, 16, 32)"),
+    "seed": Param(same(0), integer(0), "the models' training seed"),
+    "gamma_preset": Param(same("published"), choice(*gs_data.PRESETS), "Gray-Scott parameter set of the models"),
+}
+
 BETWEEN_FRAMES = Notebook(
     "between_frames", BEYOND, {
-        "tier": Param({"smoke": "smoke", "quick": "quick", "long": "long", "grid": "grid", "paper": "paper"},
-                      choice(*TIERS),
-                      "which tier's time_sampling models to read (they are trained by that notebook, not here)"),
-        "sampling": Param({"smoke": [16], "quick": [4, 16, 32], "long": [4, 6, 16, 32],
-                           "grid": [1, 2, 4, 6, 8, 12, 16, 24, 32], "paper": [1, 2, 4, 6, 8, 12, 16, 24, 32]},
-                          int_list(1), "time samplings t of the models (long: the shipped t = 4, 6, 16, 32)"),
-        "seed": Param(same(0), integer(0), "the models' training seed"),
-        "gamma_preset": Param(same("published"), choice(*gs_data.PRESETS), "Gray-Scott parameter set of the models"),
+        **READS_MODELS,
         "horizon": Param({"smoke": 32, "quick": 128, "paper": 128}, integer(1),
                          "NCA steps followed from each true training frame (every step compared with the PDE)"),
         "starts": Param({"smoke": [0], "quick": [0, 512], "paper": [0, 512]}, int_list(0),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from nca_core.chapters.between_frames.notebooks import TIERS
+from nca_core.chapters.between_frames.notebooks import READS_MODELS
 from nca_core.chapters.parts import BEYOND
 from nca_core.chapters.read_back.jobs import read_back_jobs
-from nca_core.data import gray_scott as gs_data
 from nca_core.runs.notebook import Notebook
-from nca_core.runs.params import Param, choice, int_list, integer, same
+from nca_core.runs.params import Param, choice, integer, same
 
 #: the files the chapter's figures write (its ``figures`` module names them from here)
 COEFFICIENTS = "read_back_coefficients.png"
@@ -15,13 +14,8 @@ UNSEEN = "read_back_unseen.png"
 
 READ_BACK = Notebook(
     "read_back", BEYOND, {
-        "tier": Param({"smoke": "smoke", "quick": "quick", "long": "long", "grid": "grid", "paper": "paper"},
-                      choice(*TIERS), "which tier's time_sampling models to read (trained there, not here)"),
-        "sampling": Param({"smoke": [16], "quick": [4, 16, 32], "long": [4, 6, 16, 32],
-                           "grid": [1, 2, 4, 6, 8, 12, 16, 24, 32], "paper": [1, 2, 4, 6, 8, 12, 16, 24, 32]},
-                          int_list(1), "time samplings t of the models"),
+        **READS_MODELS,
         "seed": Param(same(0), integer(0), "the models' training seed, and the seed of the rows drawn"),
-        "gamma_preset": Param(same("published"), choice(*gs_data.PRESETS), "Gray-Scott parameter set of the models"),
         "steps": Param({"smoke": 48, "quick": 256, "paper": 256}, integer(2),
                        "steps of every rollout from the 4 training ICs that the regressions read"),
         "rows": Param({"smoke": 4000, "quick": 60000, "paper": 60000}, integer(12),

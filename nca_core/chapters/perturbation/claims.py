@@ -1,0 +1,173 @@
+"""Parameter-perturbation stability: questions with pre-set criteria, answered from a run's numbers.
+
+The criteria are the constants below, fixed (and committed) before the chapter first ran on the shipped
+models; the evidence column gives the numbers, so a reader can apply another criterion. σ* is the critical
+relative weight noise and f* the critical fraction of hidden units dropped
+(:func:`nca_core.chapters.perturbation.measure.critical`: where at least half the draws have lost the
+pattern or the rooster, by the criteria of :mod:`nca_core.chapters.perturbation.measure`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nca_core.chapters.measures import spearman
+from nca_core.chapters.perturbation.measure import Curve, Perturbation, describe_critical
+from nca_core.chapters.question import Question
+
+#: "not particularly stable" (the paper's expectation): relative weight noise of at most this size already loses
+#: the pattern (σ* ≤ FRAGILE_SIGMA): a tenth of each tensor's typical weight
+FRAGILE_SIGMA = 0.1
+#: "fragile to losing units": dropping at most this fraction of the hidden units loses it (f* ≤ FRAGILE_DROP)
+FRAGILE_DROP = 0.125
+#: "the update noise hides small weight noise" (models with stochastic updates): at every σ up to this size the
+#: median damage is within the noise floor's band (at most its largest value over the mask seeds)
+HIDDEN_SIGMA = 0.01
+#: "one task's models are more fragile than the other's": the median σ* of one is at most 1/MARGIN of the other's
+MARGIN = 2.0
+#: "longer time sampling gives more robust weights": the rank correlation of t with σ* is at least this (needs at
+#: least MIN_MODELS Gray-Scott models that meet the target unperturbed)
+RANK = 0.8
+MIN_MODELS = 3
+
+
+def _finite(x: float) -> str:
+    return f"{x:.3g}" if np.isfinite(x) else "∞ (never lost on the grid)"
+
+
+def _baseline(c: Curve) -> str:
+    """Why the questions of a model whose undisturbed run has already lost it are not answered."""
+    if c.task == "gray_scott":
+        return (f"the undisturbed model already misses the quality target (invasion {c.reference['score']:.2f} of "
+                f"the PDE's, wavelength error {c.reference['score2']:.2f})")
+    return (f"the undisturbed model's rooster is already lost (IoU {c.reference['score']:.2f}, distance "
+            f"{c.reference['score2']:.1f})")
+
+
+def _scores(c: Curve, i: int) -> str:
+    """The task's two scores at σ index ``i`` (medians over the draws)."""
+    s1, s2 = np.median(c.sigma["score"][i]), np.median(c.sigma["score2"][i])
+    if c.task == "gray_scott":
+        return f"invasion {s1:.2f} of the PDE's, wavelength error {s2:.2f}"
+    return f"IoU {s1:.2f}, distance to the rooster {s2:.1f}"
+
+
+def fragile(R: Perturbation) -> list[Question]:
+    """Per model: does relative weight noise of at most :data:`FRAGILE_SIGMA` lose the pattern?"""
+    out = []
+    for c in R.curves:
+        what = "the Gray-Scott pattern" if c.task == "gray_scott" else "the rooster"
+        text = (f"{c.name}: the paper expects trained NCAs not to be particularly stable under changes of their "
+                f"parameters. Does relative weight noise of σ ≤ {FRAGILE_SIGMA:g} lose {what}?")
+        rule = f"yes if σ* ≤ {FRAGILE_SIGMA:g} (half the draws or more lost)"
+        if c.baseline_lost:
+            out.append(Question(text, _baseline(c), None, rule))
+            continue
+        share = np.mean(c.sigma["lost"], axis=1)
+        ev = (describe_critical(c.sigmas, c.sigma["lost"]) + "; lost draws per σ: "
+              + ", ".join(f"{s:g}: {k:.0%}" for s, k in zip(c.sigmas, share))
+              + f"; at σ = {c.sigmas[-1]:g}: " + _scores(c, -1)
+              + f" (undisturbed: {_scores_ref(c)})")
+        out.append(Question(text, ev, bool(c.critical_sigma <= FRAGILE_SIGMA), rule))
+    return out
+
+
+def _scores_ref(c: Curve) -> str:
+    if c.task == "gray_scott":
+        return f"invasion {c.reference['score']:.2f}, wavelength error {c.reference['score2']:.2f}"
+    return f"IoU {c.reference['score']:.2f}, distance {c.reference['score2']:.1f}"
+
+
+def dropping(R: Perturbation) -> list[Question]:
+    """Per model: does dropping at most :data:`FRAGILE_DROP` of the hidden units lose the pattern?"""
+    out = []
+    for c in R.curves:
+        text = f"{c.name}: does dropping at most {FRAGILE_DROP:.1%} of the {c.hidden} hidden units lose it?"
+        rule = f"yes if f* ≤ {FRAGILE_DROP:g} (half the draws or more lost)"
+        if c.baseline_lost:
+            out.append(Question(text, _baseline(c), None, rule))
+            continue
+        share = np.mean(c.drop["lost"], axis=1)
+        ev = (describe_critical(c.fractions, c.drop["lost"], unit="f") + "; lost draws per fraction: "
+              + ", ".join(f"{f:.3g} ({u} units): {k:.0%}" for f, u, k in zip(c.fractions, c.units, share))
+              + "; median damage: " + ", ".join(f"{u} units {np.median(d):.3g}"
+                                                for u, d in zip(c.units, c.drop["damage"])))
+        out.append(Question(text, ev, bool(c.critical_fraction <= FRAGILE_DROP), rule))
+    return out
+
+
+def hidden_by_noise(R: Perturbation) -> list[Question]:
+    """Per model with stochastic updates: is weight noise up to :data:`HIDDEN_SIGMA` within the noise floor?"""
+    out = []
+    for c in R.curves:
+        text = (f"{c.name}: is weight noise up to σ = {HIDDEN_SIGMA:g} hidden by the model's own update noise (its "
+                "damage within the noise floor)?")
+        rule = (f"yes if at every σ ≤ {HIDDEN_SIGMA:g} the median damage ≤ the largest damage of two undisturbed runs "
+                "with different masks")
+        small = np.flatnonzero(c.sigmas <= HIDDEN_SIGMA)
+        if c.deterministic:
+            out.append(Question(text, "the model updates every cell at every step: no update noise, the floor is 0 "
+                                f"(median damage at the smallest σ {np.median(c.sigma['damage'][0]):.3g})", None,
+                                rule))
+            continue
+        if not small.size:
+            out.append(Question(text, f"needs a σ ≤ {HIDDEN_SIGMA:g} in the grid", None, rule))
+            continue
+        lo, hi = c.floor_band
+        med = np.median(c.sigma["damage"], axis=1)
+        above = np.flatnonzero(med > hi)
+        ev = (f"noise floor {lo:.3g}–{hi:.3g}; median damage " + ", ".join(f"σ = {s:g}: {m:.3g}"
+                                                                           for s, m in zip(c.sigmas, med))
+              + (f"; first above the floor at σ = {c.sigmas[above[0]]:g}" if above.size else
+                 "; never above the floor"))
+        out.append(Question(text, ev, bool(np.all(med[small] <= hi)), rule))
+    return out
+
+
+def _answerable(curves) -> list[Curve]:
+    return [c for c in curves if not c.baseline_lost]
+
+
+def which_more_fragile(R: Perturbation) -> Question:
+    """Gray-Scott against morph: are the Gray-Scott models more fragile (median σ* at most 1/MARGIN of morph's)?"""
+    text = ("Gray-Scott against morph: are the Gray-Scott models more fragile under weight noise than the morph "
+            "models?")
+    rule = (f"yes if the median σ* of the Gray-Scott models ≤ 1/{MARGIN:g} × the morph models'; the evidence says "
+            "which way the difference goes otherwise")
+    gs, mo = _answerable(R.gray_scott.values()), _answerable(R.morph.values())
+    if not gs or not mo:
+        return Question(text, "needs models of both tasks whose undisturbed runs keep their pattern "
+                              f"(this run: {len(gs)} Gray-Scott, {len(mo)} morph)", None, rule)
+    a = float(np.median([c.critical_sigma for c in gs]))
+    b = float(np.median([c.critical_sigma for c in mo]))
+    ev = ("σ*: " + ", ".join(f"{c.name} {_finite(c.critical_sigma)}" for c in [*gs, *mo])
+          + f"; medians: Gray-Scott {_finite(a)}, morph {_finite(b)}")
+    if np.isfinite(a) and np.isfinite(b):
+        ev += f" (ratio morph / Gray-Scott {b / a:.2f})"
+    ev += (". The criteria differ (Gray-Scott: the quality target after 2048 steps from an unseen IC; morph: the "
+           "rooster at the trained horizon 3t)")
+    return Question(text, ev, bool(a * MARGIN <= b), rule)
+
+
+def time_sampling(R: Perturbation) -> Question:
+    """Across the Gray-Scott models: does longer time sampling give more robust weights (larger σ*)?"""
+    text = "Gray-Scott: does training with longer time sampling t give weights more robust to noise (larger σ*)?"
+    rule = (f"yes if the rank correlation of t with σ* ≥ {RANK:g} ({MIN_MODELS}+ models that meet the target "
+            "undisturbed)")
+    ok = {t: c for t, c in R.gray_scott.items() if not c.baseline_lost}
+    if len(ok) < MIN_MODELS:
+        return Question(text, f"needs {MIN_MODELS} Gray-Scott models meeting the target undisturbed (this run: "
+                              f"t = {sorted(ok)})", None, rule)
+    ts = sorted(ok)
+    top = max(float(np.max(ok[t].sigmas)) for t in ts)
+    crit = [ok[t].critical_sigma for t in ts]
+    ranked = [c if np.isfinite(c) else 2 * top for c in crit]  # never lost: above every lost one, tied
+    rho = spearman(ts, ranked)
+    ev = (", ".join(f"t = {t}: σ* {_finite(c)}, f* {_finite(ok[t].critical_fraction)}" for t, c in zip(ts, crit))
+          + f"; rank correlation of t with σ* {rho:.2f}")
+    return Question(text, ev, bool(np.isfinite(rho) and rho >= RANK), rule)
+
+
+def questions(R: Perturbation) -> list[Question]:
+    """Every question of the chapter, in the page's order."""
+    return [*fragile(R), *dropping(R), *hidden_by_noise(R), which_more_fragile(R), time_sampling(R)]

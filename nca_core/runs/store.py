@@ -11,7 +11,9 @@ compressed, in ``artefacts/stability/<kind>/<key>.npz`` (committed; ``$NCA_ARTEF
 beside a manifest ``<key>.json`` that holds the file's SHA-256 and size, the model's cache key and
 weights hash, and is written last. :func:`load` looks in the results cache first, then there; a
 shipped file that does not match its manifest is ignored (and the result recomputed into the cache).
-A run ships what it uses when ``$NCA_SHIP_ARTEFACTS`` is set (``nca-book run --ship``).
+A run ships what it uses when ``$NCA_SHIP_ARTEFACTS`` is set (``nca-book run --ship``). A result that depends
+on no model (e.g. a regression on the PDE's own trajectories) is stored with ``model=``:data:`NO_MODEL` and
+shipped like a shipped model's (its manifest's model key and weights hash are ``null``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import io
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,8 @@ from nca_core.runs.cache import results_dir
 FORMAT = 1
 #: set (to anything but "" or "0") to ship every result computed from or loaded for a shipped model
 SHIP_ENV = "NCA_SHIP_ARTEFACTS"
+#: the ``model`` of a result computed from no model (the PDE alone): a fresh clone can compute it, so it is shipped
+NO_MODEL = SimpleNamespace(source="shipped", job=SimpleNamespace(key=None, label="no model"), weights_hash=None)
 
 
 def key(*parts: Any) -> str:

@@ -170,3 +170,36 @@ def test_the_report_counts_the_answers_apart_from_the_papers_claims(tmp_path):
     assert "3 questions of our own" in text and "answered yes 0, no 2, not answered 1" in text
     assert "| figure | question (ours) | this build | verdict |" in text and "❌ no |" in text
     assert "Between 0" not in text.split("### Why these fail")[1].split("###")[0]  # a "no" is not a failed claim
+
+
+def test_a_models_tracks_are_computed_once_then_loaded(dirs, monkeypatch):
+    """What a model's rollouts give is stored per model and settings: a second run loads the same numbers and rolls
+    nothing out; other settings are another entry."""
+    from types import SimpleNamespace
+
+    rolled = []
+
+    def trajectory(x, m, start=0):
+        rolled.append(m)
+        return _pde_rollout(hidden=1)(x, m)
+
+    tr = SimpleNamespace(job=SimpleNamespace(key="fake", label="PDE"), weights_hash="0123", source="cache",
+                         model=lambda: SimpleNamespace(trajectory=trajectory))
+    train_states = lambda: pde.solve(pde.training_ics(), 4, every=1)  # noqa: E731
+    ic, params = pde.test_ic(64), pde.PRESETS["published"]
+    first = measure.followed(tr, 2, [0, 4], 6, 5, params, train_states, ic)
+    assert rolled and len(list((dirs / "results" / "stability" / measure.KIND).glob("*.npz"))) == 1
+    rolled.clear()
+    again = measure.followed(tr, 2, [0, 4], 6, 5, params, lambda: pytest.fail("the PDE solved again"), ic)
+    assert rolled == []
+    for a, b in zip([*first[0].values(), first[1]], [*again[0].values(), again[1]]):
+        assert (a.t, a.start) == (b.t, b.start)
+        for k in ("distance", "pde_step", "hidden"):
+            np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+            assert getattr(a, k).dtype == getattr(b, k).dtype
+    assert first[0][4].summary() == again[0][4].summary() and list(first[2]) == list(again[2]) == [1, 2, 3]
+    for n in first[2]:
+        np.testing.assert_array_equal(first[2][n][0], again[2][n][0])
+        np.testing.assert_array_equal(first[2][n][1], again[2][n][1])
+    measure.followed(tr, 2, [0, 4], 7, 5, params, train_states, ic)  # another horizon: computed
+    assert rolled and len(list((dirs / "results" / "stability" / measure.KIND).glob("*.npz"))) == 2

@@ -86,3 +86,39 @@ def test_questions_answer_yes_for_the_truth_and_no_for_a_wrong_pde():
     assert [q.verdict for q in claims.gray_scott_fit(R)] == [True, False]
     assert [q.verdict for q in claims.unseen(R)] == [True, False]
     assert all(q.threshold for q in qs) and len(qs) == 10
+
+
+def test_the_read_backs_are_computed_once_then_loaded(dirs, monkeypatch):
+    """The control and each model's read-backs are stored under their settings (and the model's key and weights): a
+    second run loads the same numbers, solving and regressing nothing; other settings are another entry."""
+    from types import SimpleNamespace
+
+    def trajectory(x, m, start=0):  # the PDE itself as the model, one hidden channel
+        ys = pde.solve(x[..., :2], m)[1:]
+        return np.concatenate([ys, np.zeros(ys.shape[:-1] + (1,), ys.dtype)], -1)
+
+    tr = SimpleNamespace(job=SimpleNamespace(key="fake", label="PDE"), weights_hash="0123", source="cache",
+                         model=lambda: SimpleNamespace(trajectory=trajectory))
+    P = SimpleNamespace(steps=12, rows=800, seed=0, window_min=4, test_size=64, test_steps=8, fit_frames=2,
+                        fit_evaluations=3)
+    params = pde.PRESETS["published"]
+    ref = lambda: pde.solve(pde.training_ics(), P.steps, params, every=1)  # noqa: E731
+    c1 = measure.control(P, params, ref)
+    r1 = measure.read_model(P, params, 2, tr, ref, c1[2])
+    for name in ("strong", "weak", "fit_gray_scott", "run_library"):
+        monkeypatch.setattr(measure, name, lambda *a, **k: pytest.fail("computed again"))
+    never = lambda: pytest.fail("the PDE solved again")  # noqa: E731
+    c2 = measure.control(P, params, never)
+    r2 = measure.read_model(P, params, 2, tr, never, c2[2])
+    for a, b in zip(c1[:2] + (r1["strong"], r1["weak"]), c2[:2] + (r2["strong"], r2["weak"])):
+        np.testing.assert_array_equal(a.xi, b.xi)
+        assert (a.r2, a.rows, a.form) == (b.r2, b.rows, b.form)
+    np.testing.assert_array_equal(c1[2], c2[2])
+    assert r1["gs_fit"] == r2["gs_fit"] and list(r2["gs_fit"][0]) == ["D_A", "D_B", "α", "γ"]
+    assert r1["frames_nca"] == r2["frames_nca"] and list(r1["unseen"].items()) == list(r2["unseen"].items())
+    assert list(r2["ends"]) == list(measure.ENDS)
+    for k in measure.ENDS:
+        np.testing.assert_array_equal(r1["ends"][k], r2["ends"][k])
+        assert r1["ends"][k].dtype == r2["ends"][k].dtype
+    with pytest.raises(pytest.fail.Exception, match="computed again"):  # another model's weights: computed
+        measure.read_model(P, params, 2, SimpleNamespace(**{**vars(tr), "weights_hash": "4567"}), ref, c1[2])

@@ -13,7 +13,9 @@ with ``s_n`` the PDE's own motion in one step (the time resolution the compariso
 against), both Euclidean over the lattice and the two observable channels, averaged over the four
 training trajectories. The hidden channels start at 0; their start-up is the root mean square of
 each hidden channel over the lattice, ``h_n[c]``. The models are read, never trained
-(:func:`models`: cached or shipped only).
+(:func:`models`: cached or shipped only), and what each model's rollouts give (its tracks and snapshots) is
+stored per model in :mod:`nca_core.runs.store` (kind ``between_frames``, keyed by the model, its weights,
+every setting and the starting states) and shipped with the shipped models, so a run loads it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import numpy as np
 from nca_core import validate
 from nca_core.chapters.between_frames.jobs import between_jobs
 from nca_core.chapters.measures import blown_up
+from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.model import NCA
 from nca_core.data import gray_scott as pde
-from nca_core.runs import sweep
+from nca_core.runs import store, sweep
 from nca_core.runs.cache import Trained, lookup
 
 #: a rollout: ``(x0 [B, H, W, 2], steps) -> [steps, B, H, W, C]`` (every state after steps 1…N, C ≥ 2,
@@ -211,20 +214,61 @@ def snapshots(rollout: Rollout, y0: np.ndarray, steps: list[int],
     return {s: (xs[s - 1], ys[s - 1]) for s in steps}
 
 
+#: the store's kind of a model's tracks and snapshots
+KIND = "between_frames"
+_TRACK = ("distance", "pde_step", "hidden")
+
+
+def followed(tr: Trained, t: int, starts: list[int], horizon: int, test_steps: int,
+             params: pde.GrayScottParams, train_states: Callable[[], np.ndarray], ic: np.ndarray
+             ) -> tuple[dict[int, Track], Track, dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """One model's tracks from the training frames ``starts`` (multiples of t) and from the test IC ``ic``, and
+    its snapshots from the first training IC (:func:`snapshots`), from the store if there (computed and stored
+    otherwise). ``train_states()`` gives the PDE's training trajectories ``[≥ max(starts) + 1, 4, 64, 64, 2]``
+    (called only to compute)."""
+    show = sorted({max(1, t // 2), t, t + max(1, t // 2)})
+    ics = pde.training_ics()
+    settings = {"t": t, "starts": list(starts), "horizon": horizon, "test_steps": test_steps,
+                "params": [params.d_a, params.d_b, params.alpha, params.gamma, params.dt], "block": BLOCK,
+                "snapshots": show, "training_ics": data_fingerprint(ics), "test_ic": data_fingerprint(ic)}
+    key = store.key(tr.job.key, tr.weights_hash, settings)
+    found = store.load(KIND, key, tr)
+    if found is not None:
+        a, _ = found
+        train = {s: Track(t, s, *(a[f"train{s}_{k}"] for k in _TRACK)) for s in starts}
+        test = Track(t, 0, *(a[f"test_{k}"] for k in _TRACK))
+        return train, test, {n: (a["snap_nca"][i], a["snap_pde"][i]) for i, n in enumerate(show)}
+    model = tr.model()
+    traj = train_states()
+    train = {s: track(nca_rollout(model), t, traj[s], horizon, s, params) for s in starts}
+    test = track(nca_rollout(model), t, ic[None], test_steps, 0, params)
+    snaps = snapshots(nca_rollout(model), traj[0, 0], show, params)
+    arrays = {f"train{s}_{k}": getattr(train[s], k) for s in starts for k in _TRACK}
+    arrays.update({f"test_{k}": getattr(test, k) for k in _TRACK})
+    arrays["snap_nca"] = np.stack([snaps[n][0] for n in show])
+    arrays["snap_pde"] = np.stack([snaps[n][1] for n in show])
+    store.save(KIND, key, arrays, {"model": tr.job.label, **settings}, tr)
+    return train, test, snaps
+
+
 def run(P: SimpleNamespace) -> Between:
     """Read the tier's models and follow each from the true training frames (``P.starts``, each moved to the
-    model's own frame) for ``P.horizon`` steps and from the unseen test IC for ``P.test_steps`` steps."""
+    model's own frame) for ``P.horizon`` steps and from the unseen test IC for ``P.test_steps`` steps (each
+    model's numbers loaded from the store where they are: :func:`followed`)."""
     ms = models(P)
     params = pde.preset(P.gamma_preset)
     last = max(frame_start(s, t) for s in P.starts for t in ms)
-    traj = pde.solve(pde.training_ics(), last, params, every=1)  # [last + 1, 4, 64, 64, 2]
+    solved: list[np.ndarray] = []
+
+    def train_states() -> np.ndarray:  # the PDE from the training ICs, solved once when first needed
+        if not solved:
+            solved.append(pde.solve(pde.training_ics(), last, params, every=1))  # [last + 1, 4, 64, 64, 2]
+        return solved[0]
+
     ic = pde.test_ic(P.test_size)
     train, test, snaps = {}, {}, {}
     for t, tr in ms.items():
-        model = tr.model()
-        for s in dict.fromkeys(frame_start(s, t) for s in P.starts):
-            train[(t, s)] = track(nca_rollout(model), t, traj[s], P.horizon, s, params)
-        test[t] = track(nca_rollout(model), t, ic[None], P.test_steps, 0, params)
-        show = sorted({max(1, t // 2), t, t + max(1, t // 2)})
-        snaps[t] = snapshots(nca_rollout(model), traj[0, 0], show, params)
+        starts = list(dict.fromkeys(frame_start(s, t) for s in P.starts))
+        tracks, test[t], snaps[t] = followed(tr, t, starts, P.horizon, P.test_steps, params, train_states, ic)
+        train.update({(t, s): v for s, v in tracks.items()})
     return Between(list(ms), ms, train, test, snaps)

@@ -17,26 +17,35 @@ Gray-Scott PDE is exactly ``ΔA = 0.1∇²A − AB² + α − αA`` and ``ΔB = 
 
 The regressions are PySINDy's sequentially thresholded least squares (``pysindy.STLSQ``) on cells and
 steps drawn at random (seeded), ``R²`` per equation on the same rows.
+
+What :func:`run` computes is stored (:mod:`nca_core.runs.store`) and shipped: each model's read-backs under the
+model, its weights and every setting (kind ``read_back``), the positive control and the true PDE's end state under
+the settings alone (kind ``read_back_control``, :data:`~nca_core.runs.store.NO_MODEL`), so a run loads them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from types import SimpleNamespace
+from typing import Any, Callable
 
 import numpy as np
 
 from nca_core import validate
 from nca_core.chapters.between_frames.measure import nca_rollout
 from nca_core.chapters.read_back.jobs import read_back_jobs
+from nca_core.core.checkpoint import data_fingerprint
 from nca_core.data import gray_scott as pde
-from nca_core.runs import sweep
+from nca_core.runs import store, sweep
 from nca_core.runs.cache import Trained, lookup
 
 #: the library's terms, in order
 TERMS = ("1", "A", "B", "A²", "AB", "B²", "A²B", "AB²", "A³", "B³", "∇²A", "∇²B")
 #: STLSQ's threshold: coefficients below it are set to zero (the smallest true one, α = 0.0623, is 12× larger)
 THRESHOLD = 0.005
+#: the coefficients the Gray-Scott fit finds, in order
+FITTED = ("D_A", "D_B", "α", "γ")
 #: STLSQ's ridge penalty (small: a regularisation of the least squares, not a prior)
 RIDGE = 1e-6
 
@@ -157,7 +166,7 @@ def fit_gray_scott(frames: np.ndarray, t: int, start: dict[str, float] | None = 
     from scipy.optimize import least_squares
 
     validate.integer("t", t, 1)
-    names = ("D_A", "D_B", "α", "γ")
+    names = FITTED
     guess = start or {"D_A": 0.05, "D_B": 0.05, "α": 0.05, "γ": 0.05}
     x0, x1 = frames[:-1].astype(np.float64), frames[1:].astype(np.float64)
 
@@ -214,32 +223,97 @@ def _distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.sum((np.asarray(a, np.float64) - b) ** 2)))
 
 
-def run(P: SimpleNamespace) -> ReadBack:
-    """The positive control on the PDE's own training trajectories, then each model's rollout from the training
-    ICs (``P.steps`` steps, the first sampling interval skipped: the hidden channels' start-up)."""
-    params = pde.preset(P.gamma_preset)
+#: the end states of the unseen-IC runs of each model, in the order :attr:`ReadBack.ends` names them
+ENDS = ("NCA", "strong", "weak", "Gray-Scott fit")
+
+
+def _settings(P: SimpleNamespace, params: pde.GrayScottParams) -> dict[str, Any]:
+    """Everything but the model that the numbers of :func:`run` depend on."""
+    return {"steps": P.steps, "rows": P.rows, "seed": P.seed, "window_min": P.window_min, "test_size": P.test_size,
+            "test_steps": P.test_steps, "params": [params.d_a, params.d_b, params.alpha, params.gamma, params.dt],
+            "threshold": THRESHOLD, "ridge": RIDGE, "pysindy": version("pysindy"),
+            "training_ics": data_fingerprint(pde.training_ics()), "test_ic": data_fingerprint(pde.test_ic(P.test_size))}
+
+
+def _fit_meta(f: Fit) -> dict[str, Any]:
+    return {"r2": list(f.r2), "rows": f.rows, "form": f.form}
+
+
+def _fit(xi: np.ndarray, meta: dict[str, Any]) -> Fit:
+    return Fit(xi, tuple(meta["r2"]), int(meta["rows"]), meta["form"])
+
+
+def control(P: SimpleNamespace, params: pde.GrayScottParams, ref: Callable[[], np.ndarray]
+            ) -> tuple[Fit, Fit, np.ndarray]:
+    """The positive control (strong and weak form on the PDE's own trajectories ``ref()``) and the true PDE's state
+    at ``P.test_steps`` from the unseen IC: from the store if there, else computed and stored."""
+    settings = _settings(P, params)
+    key = store.key("read_back_control", settings)
+    found = store.load("read_back_control", key, store.NO_MODEL)
+    if found is not None:
+        a, meta = found
+        return _fit(a["strong_xi"], meta["strong"]), _fit(a["weak_xi"], meta["weak"]), a["true_end"]
+    s, w = strong(ref(), P.rows, P.seed), weak(ref(), max(P.window_min, 1), P.rows, P.seed)
+    true_end = pde.solve(pde.test_ic(P.test_size), P.test_steps, params)[-1]
+    store.save("read_back_control", key, {"strong_xi": s.xi, "weak_xi": w.xi, "true_end": true_end},
+               {"strong": _fit_meta(s), "weak": _fit_meta(w), **settings}, store.NO_MODEL)
+    return s, w, true_end
+
+
+def read_model(P: SimpleNamespace, params: pde.GrayScottParams, t: int, tr: Trained, ref: Callable[[], np.ndarray],
+               true_end: np.ndarray) -> dict[str, Any]:
+    """One model's read-backs (strong, weak, Gray-Scott fit), its distance to the PDE at the frames and the runs
+    from the unseen IC (:data:`ENDS`, their distances to ``true_end``): from the store if there, else computed from
+    its rollout from the training ICs (``P.steps`` steps, the first sampling interval skipped: the hidden channels'
+    start-up) and stored. ``ref()``: the PDE's trajectories from the training ICs, every step."""
+    settings = {"t": t, "fit_frames": P.fit_frames, "fit_evaluations": P.fit_evaluations, **_settings(P, params)}
+    key = store.key(tr.job.key, tr.weights_hash, settings)
+    found = store.load("read_back", key, tr)
+    if found is not None:
+        a, meta = found
+        return {"strong": _fit(a["strong_xi"], meta["strong"]), "weak": _fit(a["weak_xi"], meta["weak"]),
+                "gs_fit": ({k: meta["gs_fit"][k] for k in FITTED}, meta["gs_mismatch"]),  # in their order
+                "frames_nca": meta["frames_nca"], "unseen": {k: meta["unseen"][k] for k in ENDS},
+                "ends": {k: a[f"end{i}"] for i, k in enumerate(ENDS)}}
     ics = pde.training_ics()
-    ref = pde.solve(ics, P.steps, params, every=1)  # [N + 1, 4, 64, 64, 2]
-    out = ReadBack(params, strong(ref, P.rows, P.seed), weak(ref, max(P.window_min, 1), P.rows, P.seed),
-                   models(P), test_steps=P.test_steps)
     ic = pde.test_ic(P.test_size)
-    true_end = pde.solve(ic, P.test_steps, params)[-1]
+    roll = nca_rollout(tr.model())
+    x = np.concatenate([ics[None], np.asarray(roll(ics, P.steps))[..., :2]])  # [N + 1, 4, 64, 64, 2]
+    skip = t if P.steps > 2 * t else 0
+    s = strong(x, P.rows, P.seed, skip)
+    w = weak(x, max(t, P.window_min), P.rows, P.seed, skip)
+    frames = x[skip::t]
+    gs, mismatch = fit_gray_scott(frames[: P.fit_frames + 1], t, true_coefficients(params), P.fit_evaluations)
+    frames_nca = float(np.mean(np.sqrt(np.sum((frames - ref()[skip::t]) ** 2, axis=(2, 3, 4)))[1:]))
+    nca_end = np.asarray(nca_rollout(tr.model())(ic[None], P.test_steps))[-1, 0, ..., :2]
+    fitted = pde.GrayScottParams(d_a=gs["D_A"], d_b=gs["D_B"], alpha=gs["α"], gamma=gs["γ"])
+    ends = {"NCA": nca_end, "strong": run_library(s.xi, ic, P.test_steps), "weak": run_library(w.xi, ic, P.test_steps),
+            "Gray-Scott fit": pde.solve(ic, P.test_steps, fitted, dtype="float64")[-1]}
+    unseen = {k: _distance(v, true_end) for k, v in ends.items()}
+    arrays = {"strong_xi": s.xi, "weak_xi": w.xi, **{f"end{i}": ends[k] for i, k in enumerate(ENDS)}}
+    store.save("read_back", key, arrays,
+               {"strong": _fit_meta(s), "weak": _fit_meta(w), "gs_fit": gs, "gs_mismatch": mismatch,
+                "frames_nca": frames_nca, "unseen": unseen, "model": tr.job.label, **settings}, tr)
+    return {"strong": s, "weak": w, "gs_fit": (gs, mismatch), "frames_nca": frames_nca, "unseen": unseen, "ends": ends}
+
+
+def run(P: SimpleNamespace) -> ReadBack:
+    """The positive control on the PDE's own training trajectories (:func:`control`), then each model's read-backs
+    (:func:`read_model`); what is stored is loaded, and the PDE solved only if something is computed."""
+    params = pde.preset(P.gamma_preset)
+    solved: list[np.ndarray] = []
+
+    def ref() -> np.ndarray:  # [N + 1, 4, 64, 64, 2], solved once when first needed
+        if not solved:
+            solved.append(pde.solve(pde.training_ics(), P.steps, params, every=1))
+        return solved[0]
+
+    ctrl, ctrl_weak, true_end = control(P, params, ref)
+    out = ReadBack(params, ctrl, ctrl_weak, models(P), test_steps=P.test_steps)
     for t, tr in out.models.items():
-        roll = nca_rollout(tr.model())
-        x = np.concatenate([ics[None], np.asarray(roll(ics, P.steps))[..., :2]])  # [N + 1, 4, 64, 64, 2]
-        skip = t if P.steps > 2 * t else 0
-        out.strong[t] = strong(x, P.rows, P.seed, skip)
-        out.weak[t] = weak(x, max(t, P.window_min), P.rows, P.seed, skip)
-        frames = x[skip::t]
-        out.gs_fit[t] = fit_gray_scott(frames[: P.fit_frames + 1], t, true_coefficients(params), P.fit_evaluations)
-        out.frames_nca[t] = float(np.mean(np.sqrt(np.sum((frames - ref[skip::t]) ** 2, axis=(2, 3, 4)))[1:]))
-        nca_end = np.asarray(nca_rollout(tr.model())(ic[None], P.test_steps))[-1, 0, ..., :2]
-        gs = out.gs_fit[t][0]
-        fitted = pde.GrayScottParams(d_a=gs["D_A"], d_b=gs["D_B"], alpha=gs["α"], gamma=gs["γ"])
-        ends = {"NCA": nca_end, "strong": run_library(out.strong[t].xi, ic, P.test_steps),
-                "weak": run_library(out.weak[t].xi, ic, P.test_steps),
-                "Gray-Scott fit": pde.solve(ic, P.test_steps, fitted, dtype="float64")[-1]}
-        out.unseen[t] = {k: _distance(v, true_end) for k, v in ends.items()}
-        out.ends.update({f"t = {t}: {k}": v[..., 1] for k, v in ends.items()})
+        r = read_model(P, params, t, tr, ref, true_end)
+        out.strong[t], out.weak[t], out.gs_fit[t] = r["strong"], r["weak"], r["gs_fit"]
+        out.frames_nca[t], out.unseen[t] = r["frames_nca"], r["unseen"]
+        out.ends.update({f"t = {t}: {k}": v[..., 1] for k, v in r["ends"].items()})
     out.ends["true PDE"] = true_end[..., 1]
     return out

@@ -20,12 +20,13 @@ from nca_core.chapters.local import notebooks as local
 from nca_core.chapters.morph import notebooks as morph
 from nca_core.chapters.read_back import notebooks as read_back
 from nca_core.chapters.symmetry import notebooks as symmetry
+from nca_core.chapters.weights import notebooks as weights
 from nca_core.runs import params
 from nca_core.runs.job import Job
 from nca_core.runs.notebook import Notebook
 
 #: every chapter's declarations, in reading order (the book's own notebooks last)
-CHAPTERS = (gray_scott, morph, local, adversarial, symmetry, between_frames, read_back, book)
+CHAPTERS = (gray_scott, morph, local, adversarial, symmetry, between_frames, read_back, weights, book)
 
 #: the book's pages before and after the notebook chapters: (part caption, [page files])
 PAGES_BEFORE = (("The model", ("book/model",)),)

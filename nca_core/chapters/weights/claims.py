@@ -12,7 +12,7 @@ import numpy as np
 
 from nca_core.chapters.question import Question
 from nca_core.chapters.weights.jobs import GRAY_SCOTT, MORPH
-from nca_core.chapters.weights.measure import ModelWeights, WeightsResults, channel_name
+from nca_core.chapters.weights.measure import ModelWeights, WeightsResults, channel_name, number
 
 #: "the reading ranks them as ablation does": Spearman's ρ of importance with damage at least this
 RANK = 0.6
@@ -47,15 +47,11 @@ def ranking(m: ModelWeights, what: str) -> Question:
     top = int(np.argmax(np.where(np.isfinite(dmg), dmg, np.finfo(float).max)))
     name = _item(m, what, top)
     ev = (f"{_rho_text(m, what)} over {imp.size}; most damaging ablation: {name} (damage "
-          f"{_num(dmg[top])}, intact distance {m.ablation.intact:.3g}); its importance ranks "
+          f"{number(dmg[top])}, intact distance {m.ablation.intact:.3g}); its importance ranks "
           f"{int(np.sum(imp > imp[top])) + 1} of {imp.size}")
     if m.ablation.noise:
         ev += f"; mask noise of the distance {m.ablation.noise:.3g}"
     return Question(text, ev, bool(np.isfinite(rho) and rho >= RANK), rule)
-
-
-def _num(x: float) -> str:
-    return "blow-up" if not np.isfinite(x) else f"{x:.3g}"
 
 
 def _item(m: ModelWeights, what: str, i: int) -> str:
@@ -76,7 +72,7 @@ def kernel_order(m: ModelWeights) -> Question:
     by_imp = [fams[i] for i in np.argsort(-imp, kind="stable")]
     by_dmg = [fams[i] for i in np.argsort(-np.where(np.isfinite(dmg), dmg, np.finfo(float).max), kind="stable")]
     w = m.importance("weights", "families")
-    ev = ("; ".join(f"{f}: importance {i:.3g} (weights alone {wi:.3g}), damage {_num(d)}"
+    ev = ("; ".join(f"{f}: importance {i:.3g} (weights alone {wi:.3g}), damage {number(d)}"
                     for f, i, wi, d in zip(fams, imp, w, dmg))
           + f"; order by importance {' > '.join(by_imp)}, by damage {' > '.join(by_dmg)}")
     return Question(text, ev, by_imp == by_dmg, rule)
@@ -97,7 +93,7 @@ def reads_laplacian(m: ModelWeights, channel: int) -> Question:
     rank = int(np.sum(np.ravel(d) > d[channel, k])) + 1
     lap = [channel_name(m.task, c, m.config.observable) for c in range(m.config.channels)
            if r.max() > 0 and r[c, k] >= LAPLACIAN_READ * r.max()]
-    ev = (f"{name}·LAP: {share:.2f} of the largest feature importance; ablating it: damage {_num(d[channel, k])} "
+    ev = (f"{name}·LAP: {share:.2f} of the largest feature importance; ablating it: damage {number(d[channel, k])} "
           f"(ranks {rank} of {d.size} features); channels read through the Laplacian by this criterion: "
           f"{', '.join(lap) or 'none'}")
     return Question(text, ev, bool(share >= LAPLACIAN_READ), rule)
@@ -135,7 +131,7 @@ def gradient_over_laplacian(m: ModelWeights) -> Question:
     w = m.reading("weights")
     ev = (f"importance gradient {g:.3g}, Laplacian {lap:.3g} (ratio {g / lap:.2f}; weights alone "
           f"{w.family(fams['gradient']):.3g} vs {w.family(fams['Laplacian']):.3g}); ablating every gradient "
-          f"feature: damage {_num(dmg['gradient'])}, every Laplacian feature: {_num(dmg['Laplacian'])}"
+          f"feature: damage {number(dmg['gradient'])}, every Laplacian feature: {number(dmg['Laplacian'])}"
           if lap > 0 else f"importance gradient {g:.3g}, Laplacian 0")
     return Question(text, ev, bool(g >= lap), rule)
 

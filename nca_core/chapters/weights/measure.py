@@ -419,6 +419,48 @@ class WeightsResults:
     def of(self, task: str) -> list[ModelWeights]:
         return [m for m in self.models.values() if m.task == task]
 
+    def rank_table(self) -> str:
+        """Markdown: per model, the intact distance, Spearman's ρ of each reading with the ablation damage
+        (weights × activity, in brackets the weights alone) and the cost of the ablations."""
+        rows = ["| model | intact distance (mask noise) | ρ hidden units | ρ features | ρ channels | ablations "
+                "(computed in) |", "|---|---|---|---|---|---|"]
+        for m in self.models.values():
+            rho = " | ".join(f"{m.rho('activity', w):.2f} ({m.rho('weights', w):.2f})" for w in TARGETS)
+            n = m.config.hidden + m.config.n_features + m.config.channels + len(m.families)
+            noise = f" ({m.ablation.noise:.2g})" if m.task == MORPH else ""
+            rows.append(f"| {m.name} | {m.ablation.intact:.3g}{noise} | {rho} | {n} "
+                        f"({m.seconds:.0f} s{', cached' if m.cached else ''}) |")
+        return "\n".join(rows)
+
+    def laplacian_table(self) -> str:
+        """Markdown: per Gray-Scott model and channel, the importance of reading it through the Laplacian (as a
+        fraction of the model's largest feature) and the damage of ablating that feature; and the effective
+        diffusion of A and B."""
+        ms = self.of(GRAY_SCOTT)
+        if not ms:
+            return ""
+        C = max(m.config.channels for m in ms)
+        head = "| model | " + " | ".join(channel_name(GRAY_SCOTT, c, 2) + "·LAP" for c in range(C)) + \
+            " | D_NCA (∇²A→ΔA, ∇²B→ΔA, ∇²A→ΔB, ∇²B→ΔB) |"
+        rows = [head, "|---" * (C + 2) + "|"]
+        for m in ms:
+            k = m.config.kernels.index("LAP")
+            r = m.reading("activity").features
+            d = m.ablation.damage("features")
+            cells = [f"{r[c, k] / r.max():.2f} ({number(d[c, k])})" if c < m.config.channels else "–"
+                     for c in range(C)]
+            D = m.diffusion
+            rows.append(f"| {m.name} | " + " | ".join(cells) + f" | {D[0, 0]:.4f}, {D[0, 1]:.4f}, {D[1, 0]:.4f}, "
+                        f"{D[1, 1]:.4f} |")
+        g = self.gamma
+        rows.append("| the PDE | " + " | ".join(["–"] * C) + f" | {g.d_a * g.dt:g}, 0, 0, {g.d_b * g.dt:g} |")
+        return "\n".join(rows)
+
+
+def number(x: float) -> str:
+    """A damage for the reader: ``blow-up`` if not finite."""
+    return "blow-up" if not np.isfinite(x) else f"{x:.3g}"
+
 
 def run(P: SimpleNamespace, progress: bool = True) -> WeightsResults:
     """Read and ablate every model of the notebook (cached and shipped per model)."""

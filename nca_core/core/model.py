@@ -166,8 +166,8 @@ class NCA:
             @tf.function(jit_compile=True, reduce_retracing=True)
             def advance(params, x, n_steps, start, seed_or_masks):
                 def body(i, x):
-                    if shared_masks:
-                        return i + 1, step(params, x, config, None, mask=seed_or_masks[start + i])
+                    if shared_masks:  # a gather, not masks[start + i]: XLA compiles a slice anew for every start
+                        return i + 1, step(params, x, config, None, mask=tf.gather(seed_or_masks, start + i))
                     return i + 1, step(params, x, config, step_seed(seed_or_masks, start + i))
 
                 _, x = tf.while_loop(lambda i, x: i < n_steps, body, (tf.constant(0), x))

@@ -438,3 +438,22 @@ def run(P: SimpleNamespace, progress: bool = True) -> Perturbation:
     mo_curves = {name: stored_sweep(f"morph {name}", tr, morph_task(tr.job.train.t), P,
                                     P.rows if name == P.row_morph else (), progress) for name, tr in mo.items()}
     return Perturbation(gs_curves, mo_curves, P.row_t, P.row_morph)
+
+
+def summary(R: Perturbation) -> str:
+    """A Markdown table per model: the undisturbed scores, the noise floor, σ* and f* with the grid points that
+    bracket them, and the wall time of the sweep (or that it was loaded)."""
+    lines = ["| model | undisturbed | noise floor (damage) | σ* | f* (hidden units dropped) | sweep |",
+             "|---|---|---|---|---|---|"]
+    for c in R.curves:
+        if c.task == "gray_scott":
+            base = f"invasion {c.reference['score']:.2f} of the PDE's, wavelength error {c.reference['score2']:.2f}"
+        else:
+            base = f"IoU {c.reference['score']:.2f}, distance to the rooster {c.reference['score2']:.1f}"
+        base += " (already lost)" if c.baseline_lost else ""
+        lo, hi = c.floor_band
+        floor = "0 (every cell updates every step)" if c.deterministic else f"{lo:.3g}–{hi:.3g}"
+        how = "loaded" if c.cached else f"computed in {c.seconds:.0f} s"
+        lines.append(f"| {c.name} | {base} | {floor} | {describe_critical(c.sigmas, c.sigma['lost'])} | "
+                     f"{describe_critical(c.fractions, c.drop['lost'], unit='f')}, of {c.hidden} | {how} |")
+    return "\n".join(lines)

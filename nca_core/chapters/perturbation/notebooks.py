@@ -13,6 +13,13 @@ from nca_core.runs.params import Param, choice, flag, float_list, int_list, inte
 #: the morph chapter's stability models by name (:func:`nca_core.chapters.morph.models.stability_jobs`)
 MORPH_MODELS = ("C32_t32", "C16_t64", "C32_t32_sym")
 
+#: the σ grid and the fractions of hidden units dropped of the shipped tiers (relative noise from 10⁻³ to 1 at 1, 2, 5
+#: per decade; 1/32 to 1/2 of the hidden units)
+SIGMAS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+FRACTIONS = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2]
+#: the σ of the row of rollouts (with σ = 0)
+ROW = [0.01, 0.05, 0.2, 1.0]
+
 #: the files the chapter's figures write (its ``figures`` module names them from here)
 SIGMA = "perturbation_sigma.png"
 DROP = "perturbation_drop.png"
@@ -44,25 +51,25 @@ PERTURBATION = Notebook(
                       choice(*TIERS),
                       "whose models: the time_sampling notebook's and the morph stability models of this tier "
                       "(trained there, never here)"),
-        "sampling": Param({"smoke": [16], "quick": [4, 16, 32]}, int_list(1),
+        "sampling": Param({"smoke": [16], "quick": [4, 16, 32], "paper": [4, 16, 32]}, int_list(1),
                           "time samplings t of the Gray-Scott models (long: the shipped t = 4, 16, 32)"),
-        "morph_models": Param({"smoke": ["C32_t32"], "quick": list(MORPH_MODELS)}, str_list(MORPH_MODELS),
-                              "the morph stability models read"),
-        "sigmas": Param({"smoke": [0.01, 0.1, 1.0],
-                         "quick": [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]},
+        "morph_models": Param({"smoke": ["C32_t32"], "quick": list(MORPH_MODELS), "paper": list(MORPH_MODELS)},
+                              str_list(MORPH_MODELS), "the morph stability models read"),
+        "sigmas": Param({"smoke": [0.01, 0.1, 1.0], "quick": SIGMAS, "paper": SIGMAS},
                         float_list(1e-6, 10.0), "relative weight-noise sizes σ (each tensor: σ·rms(W)·N(0, 1))"),
-        "fractions": Param({"smoke": [0.25, 0.5], "quick": [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2]},
+        "fractions": Param({"smoke": [0.25, 0.5], "quick": FRACTIONS, "paper": FRACTIONS},
                            float_list(1e-6, 1.0), "fractions of the hidden units dropped (rounded to whole units)"),
-        "draws": Param({"smoke": 2, "quick": 4}, integer(1),
+        "draws": Param({"smoke": 2, "quick": 4, "paper": 4}, integer(1),
                        "seeded draws per σ and per fraction (and mask seeds of the noise floor)"),
         "perturb_seed": Param(same(0), integer(0), "seed of the weight noise, the dropped units and the masks"),
-        "test_size": Param({"smoke": 64, "quick": 128}, choice(64, 128),
+        "test_size": Param({"smoke": 64, "quick": 128, "paper": 128}, choice(64, 128),
                            "Gray-Scott: lattice of the unseen test IC (the quality target's: 128)"),
-        "test_steps": Param({"smoke": 32, "quick": 2048}, integer(1),
+        "test_steps": Param({"smoke": 32, "quick": 2048, "paper": 2048}, integer(1),
                             "Gray-Scott: steps from the unseen test IC (the quality target's: 2048)"),
-        "rows": Param({"smoke": [0.1, 1.0], "quick": [0.01, 0.05, 0.2, 1.0]}, float_list(1e-6, 10.0),
+        "rows": Param({"smoke": [0.1, 1.0], "quick": ROW, "paper": ROW}, float_list(1e-6, 10.0),
                       "σ shown in the row of rollouts (each one of sigmas)"),
-        "row_t": Param({"smoke": 16, "quick": 32}, integer(1), "the Gray-Scott model of the row of rollouts"),
+        "row_t": Param({"smoke": 16, "quick": 32, "paper": 32}, integer(1),
+                       "the Gray-Scott model of the row of rollouts"),
         "row_morph": Param(same("C32_t32"), choice(*MORPH_MODELS), "the morph model of the row of rollouts"),
         "recompute": Param(same(False), flag, "sweep again even if the results are cached or shipped"),
     },

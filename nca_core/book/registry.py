@@ -20,6 +20,7 @@ from nca_core.chapters.local import notebooks as local
 from nca_core.chapters.morph import notebooks as morph
 from nca_core.chapters.perturbation import notebooks as perturbation
 from nca_core.chapters.read_back import notebooks as read_back
+from nca_core.chapters.regimes import notebooks as regimes
 from nca_core.chapters.symmetry import notebooks as symmetry
 from nca_core.chapters.weights import notebooks as weights
 from nca_core.runs import params
@@ -27,7 +28,8 @@ from nca_core.runs.job import Job
 from nca_core.runs.notebook import Notebook
 
 #: every chapter's declarations, in reading order (the book's own notebooks last)
-CHAPTERS = (gray_scott, morph, local, adversarial, symmetry, between_frames, read_back, weights, perturbation, book)
+CHAPTERS = (gray_scott, morph, local, adversarial, symmetry, between_frames, read_back, weights, perturbation, regimes,
+            book)
 
 #: the book's pages before and after the notebook chapters: (part caption, [page files])
 PAGES_BEFORE = (("The model", ("book/model",)),)

@@ -48,11 +48,25 @@ PRESETS: dict[str, GrayScottParams] = {
     "published": GrayScottParams(),
     "as_run": GrayScottParams(gamma=0.06258),
     "mitosis": GrayScottParams(alpha=0.0367, gamma=0.0649),
+    # Other regimes of Pearson's (F, k) map (J. E. Pearson, "Complex patterns in a simple system", Science 261:189,
+    # 1993; R. Munafo's xmorphia map of it; presets of P. Neila's WebGL explorer github.com/pmneila/jsexp), α = F,
+    # γ = k, each checked with this solver on the training and unseen ICs within 1024 / 2048 steps
+    # (nca_core.chapters.regimes.measure.signature):
+    # stationary spots: our pick on the spot side of the map's high-k edge (jsexp's "Solitons", F=0.03 k=0.062,
+    # divide within our horizon)
+    "spots": GrayScottParams(alpha=0.062, gamma=0.0655),
+    # a space-filling labyrinth of stripes (jsexp "Mazes")
+    "mazes": GrayScottParams(alpha=0.029, gamma=0.057),
+    # time-dependent stripes and spots that keep oscillating (Pearson's low-F, low-k region, his class γ)
+    "oscillating": GrayScottParams(alpha=0.022, gamma=0.051),
+    # chaotic spots and loops that appear, split and die (jsexp "Spots and loops")
+    "spots_and_loops": GrayScottParams(alpha=0.018, gamma=0.051),
 }
 
 
 def preset(name: str, **overrides: Any) -> GrayScottParams:
-    """A named parameter set (``published``, ``as_run``, ``mitosis``) with optional overrides."""
+    """A named parameter set (``published``, ``as_run``, ``mitosis``, the regimes of :data:`PRESETS`) with optional
+    overrides."""
     validate.choice("preset", name, PRESETS)
     return replace(PRESETS[name], **overrides)
 

@@ -103,6 +103,12 @@ def test_damage_grows_with_sigma_on_the_euler_step_nca():
     assert c.units.tolist() == [2, 8]
 
 
+def test_damage_is_relative_and_a_blown_up_state_is_infinitely_damaged():
+    ref = np.ones((1, 4, 4, 2))
+    got = measure.relative_distance(np.stack([ref[0], 2 * ref[0], 1e4 * ref[0], np.full_like(ref[0], np.nan)]), ref)
+    assert got.tolist() == [0.0, 1.0, np.inf, np.inf]  # 10⁴ is beyond the divergence threshold: blown up
+
+
 def test_dropped_units_are_nested_and_counted():
     order = measure.drop_order(32, seed=3)
     assert sorted(order.tolist()) == list(range(32))

@@ -97,9 +97,12 @@ def dropped(fraction: float, hidden: int) -> int:
 
 
 def relative_distance(a: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """‖a − ref‖ / ‖ref‖ over the trailing three axes (inf where ``a`` is not finite)."""
+    """‖a − ref‖ / ‖ref‖ over the trailing three axes; inf where ``a`` has blown up (not finite, or some
+    |x| above :data:`nca_core.core.config.DIVERGENCE_THRESHOLD`: a huge but finite distance says no more)."""
+    a = np.asarray(a, np.float64)
     n = np.sqrt(np.sum(np.asarray(ref, np.float64) ** 2, axis=(-1, -2, -3)))
-    return distance(np.asarray(a, np.float64), np.asarray(ref, np.float64)) / np.where(n > 0, n, 1.0)
+    d = distance(a, np.asarray(ref, np.float64)) / np.where(n > 0, n, 1.0)
+    return np.where(blown_up(a, axis=(-1, -2, -3)), np.inf, d)
 
 
 # ------------------------------------------------------------------ the critical size

@@ -34,9 +34,11 @@ test: lint
 # PROFILE=smoke|quick|long|paper selects the notebooks' profile; best (the default): each notebook at the
 # longest-trained profile whose models are all shipped or cached (long, else quick), so nothing is trained
 PROFILE ?= best
+# notebooks run at a time (each in a process of its own; the report after the others)
+JOBS ?= 2
 
 book: venv
-	$(BIN)/nca-book run --profile $(PROFILE)
+	$(BIN)/nca-book run --profile $(PROFILE) --jobs $(JOBS)
 	$(BIN)/nca-book build $(BOOK_EXTRA)
 	@echo "Book built: open _build/html/index.html"
 

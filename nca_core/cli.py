@@ -1,6 +1,6 @@
 """``nca-book``: run the notebooks, build the book, train a model into the cache.
 
-    nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...] [--ship]
+    nca-book run [NOTEBOOK ...] --profile quick [-p NAME VALUE ...] [--ship] [--jobs N]
     nca-book build
     nca-book train --t 32 --seed 0 --epochs 200 [--noise 0.3] [--schedule cosine] [--ship]
     nca-book models NOTEBOOK ... --profile quick [-p NAME VALUE ...] [--workers N | --scheduler ADDRESS] [--ship]
@@ -9,8 +9,8 @@
     nca-book toc
     nca-book player
 
-``run`` executes notebooks with papermill into ``book/_executed/`` (figures as PNG files
-in ``book/_executed/figures/``; ``--ship`` also copies what the stability chapters compute from shipped
+``run`` executes notebooks with papermill into ``book/_executed/`` (``--jobs N``: N at a time; figures as PNG
+files in ``book/_executed/figures/``; ``--ship`` also copies what the stability chapters compute from shipped
 models into the shipped ``artefacts/``, :mod:`nca_core.runs.store`); ``build`` builds the Jupyter Book from the executed
 notebooks without re-executing them; ``train`` trains one Gray-Scott model of the paper
 into the results cache (``--ship`` also copies it into the shipped ``weights/``);
@@ -136,13 +136,17 @@ def warn_missing(names: list[str], profile: str | dict[str, str], overrides: dic
               + ". " + ", ".join(f"`nca-book status --profile {p}`" for p in tiers) + " lists them.", flush=True)
 
 
-def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any], root: Path
-                  ) -> list[Path]:
-    """Execute notebooks with papermill (``profile``: one for all, or one per notebook); returns the
-    executed copies."""
-    profiles = profile if isinstance(profile, dict) else dict.fromkeys(names, profile)
-    import papermill as pm
+#: notebooks that read what the others recorded (the report: their claims), run after all the others
+LAST = ("report",)
 
+
+def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any], root: Path,
+                  jobs: int = 1) -> list[Path]:
+    """Execute notebooks with papermill (``profile``: one for all, or one per notebook); returns the
+    executed copies. ``jobs`` > 1: that many at a time, each in a process of its own (the kernels are
+    processes anyway; a notebook spends much of its time in one core: imports, figures, videos), the
+    notebooks of :data:`LAST` after all the others."""
+    profiles = profile if isinstance(profile, dict) else dict.fromkeys(names, profile)
     out_dir = executed_dir(root)
     fig_dir = out_dir / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -152,27 +156,62 @@ def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: di
     os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
     log_dir = out_dir / "logs"
     log_dir.mkdir(exist_ok=True)
-    done = []
-    for i, name in enumerate(names, 1):
-        applicable = registry.overrides_for(name, overrides)
-        src = root / "notebooks" / f"{name}.ipynb"
-        dst = out_dir / f"{name}.ipynb"
-        tmp = out_dir / f".{name}.running.ipynb"
-        log = log_dir / f"{name}.log"
-        t0 = time.perf_counter()
-        print(f"nca-book: [{i}/{len(names)}] {name} (profile {profiles[name]}) ...", end=" ", flush=True)
-        try:
-            with _stderr_to(log):  # the kernel's start-up lines and progress bars go to the log
-                pm.execute_notebook(str(src), str(tmp), parameters={"profile": profiles[name], **applicable},
-                                    cwd=str(out_dir), kernel_name="python3", progress_bar=False, log_output=False)
-        except Exception:
-            print(f"failed; the kernel's log: {log.relative_to(root)}", flush=True)
-            raise
-        executed.tidy_file(tmp)  # one parameters cell on the page, with this run's values
-        os.replace(tmp, dst)
-        print(f"{time.perf_counter() - t0:.0f} s", flush=True)
-        done.append(dst)
-    return done
+
+    def task(name: str) -> tuple[str, str, dict[str, Any], str, str]:
+        params = {"profile": profiles[name], **registry.overrides_for(name, overrides)}
+        return name, str(root / "notebooks" / f"{name}.ipynb"), params, str(out_dir), str(log_dir / f"{name}.log")
+
+    if jobs <= 1:
+        done = []
+        for i, name in enumerate(names, 1):
+            print(f"nca-book: [{i}/{len(names)}] {name} (profile {profiles[name]}) ...", end=" ", flush=True)
+            try:
+                seconds = _execute(*task(name))
+            except Exception:
+                print(f"failed; the kernel's log: {(log_dir / f'{name}.log').relative_to(root)}", flush=True)
+                raise
+            print(f"{seconds:.0f} s", flush=True)
+            done.append(out_dir / f"{name}.ipynb")
+        return done
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    first = [n for n in names if n not in LAST]
+    print(f"nca-book: {len(names)} notebooks, {jobs} at a time", flush=True)
+    count = [0]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for group in (first, [n for n in names if n in LAST]):
+            futures = {pool.submit(_execute, *task(n)): n for n in group}
+            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for f in futures:
+                if f in finished and f.exception() is None:
+                    count[0] += 1
+                    name = futures[f]
+                    print(f"nca-book: [{count[0]}/{len(names)}] {name} (profile {profiles[name]}) {f.result():.0f} s",
+                          flush=True)
+            failed = [futures[f] for f in finished if f.exception() is not None]
+            if failed:
+                for f in futures:
+                    f.cancel()
+                logs = ", ".join(str((log_dir / f"{n}.log").relative_to(root)) for n in failed)
+                print(f"nca-book: {', '.join(failed)} failed; the kernel's log: {logs}", flush=True)
+                raise next(f.exception() for f in finished if f.exception() is not None)
+    return [out_dir / f"{name}.ipynb" for name in names]
+
+
+def _execute(name: str, src: str, parameters: dict[str, Any], out_dir: str, log: str) -> float:
+    """Run one notebook into ``out_dir`` (its kernel's standard error into ``log``); the seconds it took."""
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    tmp = out / f".{name}.running.ipynb"
+    with _stderr_to(Path(log)):  # the kernel's start-up lines and progress bars go to the log
+        pm.execute_notebook(src, str(tmp), parameters=parameters, cwd=out_dir, kernel_name="python3",
+                            progress_bar=False, log_output=False)
+    executed.tidy_file(tmp)  # one parameters cell on the page, with this run's values
+    os.replace(tmp, out / f"{name}.ipynb")
+    return time.perf_counter() - t0
 
 
 @contextlib.contextmanager
@@ -284,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="override a parameter (value parsed as YAML)")
     r.add_argument("--ship", action="store_true",
                    help="copy the arrays computed from shipped models into artefacts/ (to commit)")
+    r.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="run N notebooks at a time, each in a process of its own (the report after the others)")
     b = sub.add_parser("build", help="build the book from the executed notebooks")
     b.add_argument("extra", nargs="*", help="extra jupyter-book arguments")
     t = sub.add_parser("train", help="train one Gray-Scott model of the paper into the cache")
@@ -336,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
                 from nca_core.runs import store
 
                 os.environ[store.SHIP_ENV] = "1"  # read by the kernels, which inherit the environment
-            run_notebooks(names, profile, overrides, repo_root())
+            from nca_core import validate
+
+            run_notebooks(names, profile, overrides, repo_root(), validate.integer("--jobs", args.jobs, 1))
             return 0
         if args.cmd == "build":
             return build_book(repo_root(), args.extra)

@@ -41,3 +41,41 @@ def test_cli_models_of_several_notebooks_trains_a_shared_model_once(dirs, capsys
     assert len(list((dirs / "results" / "models").iterdir())) == 1
     assert cli_main(["models", "time_sampling", "noise", "--profile", "smoke", "-p", "sampling", "[0]"]) == 2
     assert "sampling" in capsys.readouterr().err
+
+
+def test_run_with_jobs_runs_notebooks_at_the_same_time_and_the_report_after_them(tmp_path, monkeypatch, capsys):
+    """``--jobs 2``: two notebooks run together (each waits until the other has started), the report only after
+    both ended; every executed copy is written and tidied."""
+    import json
+
+    import nbformat
+
+    from nca_core import cli
+
+    book = tmp_path / "book"
+    (book / "notebooks").mkdir(parents=True)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    monkeypatch.setenv("NCA_TEST_RUNS", str(runs))
+    wait_for = {"gray_scott_data": "morphing_task", "morphing_task": "gray_scott_data", "report": None}
+    for name, other in wait_for.items():
+        body = (f"import json, os, pathlib, time\nruns = pathlib.Path(os.environ['NCA_TEST_RUNS'])\n"
+                f"t0 = time.time()\n(runs / '{name}.started').touch()\n"
+                + (f"while not (runs / '{other}.started').exists():\n"
+                   f"    assert time.time() - t0 < 120, 'not run at the same time as {other}'\n"
+                   f"    time.sleep(0.1)\n" if other else "")
+                + f"(runs / '{name}.json').write_text(json.dumps([t0, time.time()]))")
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell('profile = "quick"  # the profile', metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(body)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, book / "notebooks" / f"{name}.ipynb")
+    done = cli.run_notebooks(list(wait_for), "smoke", {}, book, jobs=2)
+    assert [p.name for p in done] == [f"{n}.ipynb" for n in wait_for] and all(p.exists() for p in done)
+    spans = {n: json.loads((runs / f"{n}.json").read_text()) for n in wait_for}
+    assert spans["report"][0] >= max(spans["gray_scott_data"][1], spans["morphing_task"][1])
+    executed = nbformat.read(done[0], as_version=4)
+    shown = [c for c in executed.cells if "remove-cell" not in c.metadata.get("tags", [])]
+    assert 'profile = "smoke"' in shown[0].source  # one parameters cell shown, with this run's values
+    out = capsys.readouterr().out
+    assert "3 notebooks, 2 at a time" in out and "[3/3] report (profile smoke)" in out

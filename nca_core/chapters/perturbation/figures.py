@@ -60,9 +60,19 @@ def _panel(ax, c: Curve, xs: np.ndarray, m: dict[str, np.ndarray], what: str, xl
     if what == "score":
         ax.axhline(TARGET_INVASION if c.task == "gray_scott" else 0.5, color="k", ls=":", lw=1.0, label="threshold")
     ax.set_xscale("log")
-    if what == "damage":
-        log_axis(ax, "y")
+    ax.set_xlim(xs[0] / 1.4, xs[-1] * 1.4)  # the grid, whether or not a score is defined anywhere on it
     log_axis(ax, "x")
+    if what == "damage":
+        ax.set_yscale("log")
+        lo_y, hi_y = ax.get_ylim()
+        if hi_y > 10 * lo_y:
+            log_axis(ax, "y")
+        else:  # less than a decade: a few plain ticks
+            from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+            ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
 
 

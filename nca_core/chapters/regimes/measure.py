@@ -331,11 +331,11 @@ def frozen_loss(ic: np.ndarray, steps: int, params: pde.GrayScottParams, block: 
 
 
 def outcome(model: Any, preset: str, ic: np.ndarray, steps: int, shots: tuple[int, ...] = (),
-            transition: bool = True, t: int = 32) -> Outcome:
+            transition: bool = True, t: int = 32, frozen: bool = True) -> Outcome:
     """Roll ``model`` (an NCA, or anything with its ``prepare_state`` / ``trajectory`` / ``rollout``) and the
     PDE of ``preset`` from ``ic [H, W, 2]`` for ``steps`` steps (a multiple of ``2 · EVERY``) and measure
     (:class:`Outcome`); with ``transition``, also the one-transition error at time sampling ``t`` from the true
-    training frames."""
+    training frames; with ``frozen``, the frozen IC's test loss (else NaN: the target does not need either)."""
     validate.integer("steps", steps, 2 * EVERY)
     if steps % (2 * EVERY):
         raise ValueError(f"steps={steps} is not accepted; accepted: a multiple of {2 * EVERY}")
@@ -351,14 +351,15 @@ def outcome(model: Any, preset: str, ic: np.ndarray, steps: int, shots: tuple[in
         y = pde.training_trajectories(t, 1024, params)
         trans = quality.transition_error(model, y, t).ratio
     snaps = {k: (None if v[0] is None else v[0][..., 1], v[1][..., 1]) for k, v in c.snapshots.items()}
+    still = frozen_loss(ic, steps, params) if frozen else float("nan")
     if nca is None or c.diverged_at is not None:
         nan = float("nan")
         return Outcome(preset, steps, nan, invasion(ref, ic), nan, s_p["wavelength"], nan, s_p["contrast"], nan,
-                       rate_pde, nan, frozen_loss(ic, steps, params), trans, c.diverged_at, snaps)
+                       rate_pde, nan, still, trans, c.diverged_at, snaps)
     s_n = pattern_statistics(nca)
     return Outcome(preset, steps, invasion(nca, ic), invasion(ref, ic), s_n["wavelength"], s_p["wavelength"],
                    s_n["contrast"], s_p["contrast"], reversal_rate(c.video_nca[half:]), rate_pde, c.test_loss,
-                   frozen_loss(ic, steps, params), trans, None, snaps)
+                   still, trans, None, snaps)
 
 
 # ------------------------------------------------------------------ choosing the kept model
@@ -369,7 +370,7 @@ VALIDATION_STEPS = 2048
 def validation_check(model: Any, preset: str) -> tuple[bool, Outcome]:
     """Does ``model`` meet its regime's target from the held-out validation IC
     (:func:`nca_core.data.gray_scott.validation_ic`, never the test IC), and its :class:`Outcome` there."""
-    o = outcome(model, preset, pde.validation_ic(), VALIDATION_STEPS, transition=False)
+    o = outcome(model, preset, pde.validation_ic(), VALIDATION_STEPS, transition=False, frozen=False)
     return meets_target(o), o
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nca_core.chapters.measures import spearman
-from nca_core.chapters.perturbation.measure import Curve, Perturbation, describe_critical
+from nca_core.chapters.perturbation.measure import Curve, Perturbation, critical, describe_critical
 from nca_core.chapters.question import Question
 
 #: "not particularly stable" (the paper's expectation): relative weight noise of at most this size already loses
@@ -44,56 +44,54 @@ def _baseline(c: Curve) -> str:
             f"{c.reference['score2']:.1f})")
 
 
-def _scores(c: Curve, i: int) -> str:
-    """The task's two scores at σ index ``i`` (medians over the draws)."""
-    s1, s2 = np.median(c.sigma["score"][i]), np.median(c.sigma["score2"][i])
+def _median(v) -> float:
+    """The median of the defined values (a blown-up run has no score); NaN if none is."""
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
+def _scores(c: Curve, s1: float, s2: float) -> str:
+    """The task's two scores in words."""
     if c.task == "gray_scott":
         return f"invasion {s1:.2f} of the PDE's, wavelength error {s2:.2f}"
     return f"IoU {s1:.2f}, distance to the rooster {s2:.1f}"
 
 
-def fragile(R: Perturbation) -> list[Question]:
-    """Per model: does relative weight noise of at most :data:`FRAGILE_SIGMA` lose the pattern?"""
+def _critical(R: Perturbation, disturbance: str, text, limit: float, unit: str) -> list[Question]:
+    """Per model: is the critical size of ``disturbance`` (``"sigma"`` or ``"drop"``) at most ``limit``?"""
     out = []
     for c in R.curves:
-        what = "the Gray-Scott pattern" if c.task == "gray_scott" else "the rooster"
-        text = (f"{c.name}: the paper expects trained NCAs not to be particularly stable under changes of their "
-                f"parameters. Does relative weight noise of σ ≤ {FRAGILE_SIGMA:g} lose {what}?")
-        rule = f"yes if σ* ≤ {FRAGILE_SIGMA:g} (half the draws or more lost)"
+        rule = f"yes if {unit}* ≤ {limit:g} (half the draws or more lost)"
         if c.baseline_lost:
-            out.append(Question(text, _baseline(c), None, rule))
+            out.append(Question(text(c), _baseline(c), None, rule))
             continue
-        share = np.mean(c.sigma["lost"], axis=1)
-        ev = (describe_critical(c.sigmas, c.sigma["lost"]) + "; lost draws per σ: "
-              + ", ".join(f"{s:g}: {k:.0%}" for s, k in zip(c.sigmas, share))
-              + f"; at σ = {c.sigmas[-1]:g}: " + _scores(c, -1)
-              + f" (undisturbed: {_scores_ref(c)})")
-        out.append(Question(text, ev, bool(c.critical_sigma <= FRAGILE_SIGMA), rule))
+        xs, m = (c.sigmas, c.sigma) if disturbance == "sigma" else (c.fractions, c.drop)
+        share = np.mean(m["lost"], axis=1)
+        where = ([f"{x:g}" for x in xs] if disturbance == "sigma" else
+                 [f"{x:.3g} ({u} units)" for x, u in zip(xs, c.units)])
+        ev = (describe_critical(xs, m["lost"], unit=unit) + f"; lost draws per {unit}: "
+              + ", ".join(f"{w}: {k:.0%}" for w, k in zip(where, share))
+              + f"; at {unit} = {xs[-1]:.3g}, median " + _scores(c, _median(m["score"][-1]), _median(m["score2"][-1]))
+              + f" (undisturbed: {_scores(c, c.reference['score'], c.reference['score2'])})")
+        out.append(Question(text(c), ev, bool(critical(xs, m["lost"]) <= limit), rule))
     return out
 
 
-def _scores_ref(c: Curve) -> str:
-    if c.task == "gray_scott":
-        return f"invasion {c.reference['score']:.2f}, wavelength error {c.reference['score2']:.2f}"
-    return f"IoU {c.reference['score']:.2f}, distance {c.reference['score2']:.1f}"
+def fragile(R: Perturbation) -> list[Question]:
+    """Per model: does relative weight noise of at most :data:`FRAGILE_SIGMA` lose the pattern?"""
+    def text(c: Curve) -> str:
+        what = "the Gray-Scott pattern" if c.task == "gray_scott" else "the rooster"
+        return (f"{c.name}: the paper expects trained NCAs not to be particularly stable under changes of their "
+                f"parameters. Does relative weight noise of σ ≤ {FRAGILE_SIGMA:g} lose {what}?")
+
+    return _critical(R, "sigma", text, FRAGILE_SIGMA, "σ")
 
 
 def dropping(R: Perturbation) -> list[Question]:
     """Per model: does dropping at most :data:`FRAGILE_DROP` of the hidden units lose the pattern?"""
-    out = []
-    for c in R.curves:
-        text = f"{c.name}: does dropping at most {FRAGILE_DROP:.1%} of the {c.hidden} hidden units lose it?"
-        rule = f"yes if f* ≤ {FRAGILE_DROP:g} (half the draws or more lost)"
-        if c.baseline_lost:
-            out.append(Question(text, _baseline(c), None, rule))
-            continue
-        share = np.mean(c.drop["lost"], axis=1)
-        ev = (describe_critical(c.fractions, c.drop["lost"], unit="f") + "; lost draws per fraction: "
-              + ", ".join(f"{f:.3g} ({u} units): {k:.0%}" for f, u, k in zip(c.fractions, c.units, share))
-              + "; median damage: " + ", ".join(f"{u} units {np.median(d):.3g}"
-                                                for u, d in zip(c.units, c.drop["damage"])))
-        out.append(Question(text, ev, bool(c.critical_fraction <= FRAGILE_DROP), rule))
-    return out
+    return _critical(R, "drop", lambda c: f"{c.name}: does dropping at most {FRAGILE_DROP:.1%} of the {c.hidden} "
+                                          "hidden units lose it?", FRAGILE_DROP, "f")
 
 
 def hidden_by_noise(R: Perturbation) -> list[Question]:

@@ -101,8 +101,38 @@ def test_fig4_table_counts_best_epochs_from_1_as_the_provenance_line_does():
                                                       diverged=False, train_config=tc))
 
     models = {(4, 0): model(1838), (32, 0): model(1999)}
-    test = {t: SimpleNamespace(test_loss=15.0, diverged_at=None) for t in (4, 32)}
+    test = {(t, 0): SimpleNamespace(test_loss=15.0, diverged_at=None) for t in (4, 32)}
     R = SamplingResults([4, 32], [0], models, {k: 0.5 for k in models}, test, {4: 0, 32: 0}, np.zeros(1), 1.0)
     rows = R.table().splitlines()[2:]
     assert [r.split(" | ")[4] for r in rows] == ["1839", "2000"]
     assert report.training(models.values()).endswith("best epochs 1839, 2000")
+
+
+def test_unseen_test_is_cached_and_a_cached_test_is_the_computed_one(dirs, monkeypatch):
+    """The second call reads the store (compare_to_pde is not called again) and returns the same distances,
+    divergence and final state; a diverged model round-trips with no final state."""
+    from types import SimpleNamespace
+
+    from nca_core.chapters.gray_scott import measure
+
+    ic = pde.test_ic(64)
+    params = pde.preset("published")
+    final = pde.solve(ic, 24, params, every=24)[-1]
+    cfg = NCAConfig.gray_scott()
+    exploding = init_params(cfg, 0)
+    exploding["b_out"][:] = 200.0
+    models = {"identity": NCA(cfg, seed=0), "exploding": NCA(cfg, params=exploding)}
+    first = {}
+    for name, nca in models.items():
+        tr = SimpleNamespace(job=SimpleNamespace(key=name, label=name), weights_hash=name, source="cache",
+                             model=lambda nca=nca: nca)
+        first[name] = measure.unseen_test(tr, ic, 24, params, final)
+        with monkeypatch.context() as m:
+            m.setattr(measure, "compare_to_pde", lambda *a, **k: pytest.fail("recomputed"))
+            again = measure.unseen_test(tr, ic, 24, params, final)
+        np.testing.assert_array_equal(again.distance, first[name].distance)
+        assert again.diverged_at == first[name].diverged_at
+        a, b = again.snapshots[24][0], first[name].snapshots[24][0]
+        assert (a is None and b is None) or np.array_equal(a, b)
+        np.testing.assert_array_equal(again.snapshots[24][1], final)
+    assert first["exploding"].diverged_at == 5 and first["identity"].diverged_at is None

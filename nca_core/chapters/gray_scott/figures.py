@@ -27,38 +27,64 @@ def fig3_animation(traj: np.ndarray, steps: list[int]) -> str:
     return animation_html(traj[..., 1], [f"IC {r}" for r in range(traj.shape[1])], steps, cmap="magma")
 
 
+#: Fig 4 C shows at most this many NCA states per row (the figure keeps to the book's column)
+FIG4_PER_ROW = 5
+
+
 def fig4(r: SamplingResults):
-    """A: train and test loss against t; B: test IC and PDE at N; C: NCA at N for each t."""
+    """A: train and test loss against t (mean ± sd over the seeds; the best seed's test; diverged runs marked);
+    B: test IC and PDE at N; C: the best seed's NCA at N for each t, in rows of :data:`FIG4_PER_ROW`."""
     import matplotlib.pyplot as plt
 
     ts = r.sampling
-    fig = plt.figure(figsize=(2.0 * max(len(ts), 3) + 1.5, 6.4))
-    gs = fig.add_gridspec(2, max(len(ts), 3) + 1, height_ratios=[1.25, 1])
-    ax = fig.add_subplot(gs[0, : max(len(ts), 3) - 1])
+    cols = max(min(len(ts), FIG4_PER_ROW), 4)
+    rows = -(-len(ts) // cols)
+    fig = plt.figure(figsize=(1.45 * cols + 0.4, 3.2 + 1.65 * rows))
+    gs = fig.add_gridspec(1 + rows, cols, height_ratios=[1.9] + [1] * rows)
+    ax = fig.add_subplot(gs[0, : cols - 2])
     tr = np.array([[r.train_loss[(t, s)] for s in r.seeds] for t in ts])
+    many = len(r.seeds) > 1
     ax.errorbar(ts, np.nanmean(tr, 1), yerr=np.nanstd(tr, 1), marker="o", capsize=3,
-                label=f"train (min after burn-in; {len(r.seeds)} seed{'s' if len(r.seeds) > 1 else ''})")
+                label=f"train, mean ± sd of {len(r.seeds)} seeds" if many else "train (1 seed)")
     test = np.array([r.test[t].test_loss for t in ts])
-    ax.plot(ts, test, marker="s", label="test (unseen IC, best seed)")
-    for t, v in zip(ts, test):
-        if not np.isfinite(v):
-            ax.axvline(t, color="crimson", ls=":", lw=1)
+    ax.plot(ts, test, marker="s", label="test, best seed" if many else "test (unseen IC)")
+    if many:
+        spread = np.array([r.test_spread(t)[:2] for t in ts])
+        ax.fill_between(ts, spread[:, 0] - spread[:, 1], spread[:, 0] + spread[:, 1], color="C1", alpha=0.2,
+                        label="test, mean ± sd (not diverged)")
     ax.axhline(r.baseline, color="grey", ls="--", lw=1, label="test: IC held frozen")
     ax.set_xscale("log", base=2)
     log_axis(ax)
     ax.set_xticks(ts)
     ax.set_xticklabels(ts)
+    _diverged_markers(ax, r)
     ax.set_xlabel("time sampling t")
     ax.set_ylabel("Euclidean loss")
-    ax.legend(fontsize=8, loc="center", framealpha=0.9)  # between the test curve (top) and train (bottom)
+    ax.legend(fontsize=8.5, loc="center", framealpha=0.9)  # between the test curve (top) and train (bottom)
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(next(iter(r.test.values())).snapshots)
-    _ic_and_pde(fig, gs, max(len(ts), 3) - 1, r.pde_final, n)
+    _ic_and_pde(fig, gs, cols - 2, r.pde_final, n)
     for j, t in enumerate(ts):
-        _nca_panel(fig.add_subplot(gs[1, j]), r.test[t], n, ("C  " if j == 0 else "") + f"NCA t={t}")
+        _nca_panel(fig.add_subplot(gs[1 + j // cols, j % cols]), r.test[t], n,
+                   ("C  " if j == 0 else "") + f"NCA t={t}")
     fig.tight_layout()
     save_figure(fig, FIG4)
     return fig
+
+
+def _diverged_markers(ax, r: SamplingResults) -> None:
+    """Along the top of Fig 4 A: a cross per seed whose training diverged, a triangle per seed whose test rollout
+    did (stacked downwards when several seeds of one t did)."""
+    ts = r.sampling
+    crossed = [t for t in ts for _ in r.training_diverged(t)]
+    blown = [t for t in ts for s in r.seeds if r.tests[(t, s)].diverged_at is not None]
+    row = 0.96
+    for xs, mk, lab in ((crossed, "x", "training diverged (per seed)"),
+                        (blown, "v", "test diverged (per seed)")):
+        if xs:
+            ys = [row - 0.05 * xs[:i].count(t) for i, t in enumerate(xs)]
+            ax.plot(xs, ys, mk, color="crimson", ms=6, ls="none", transform=ax.get_xaxis_transform(), label=lab)
+            row = min(ys) - 0.05
 
 
 def fig5(c: Comparison, t: int):
@@ -98,11 +124,11 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
 
     xs = [xi for xi in r.levels for _ in r.seeds]
     ys = [r.test[(xi, s)].test_loss for xi in r.levels for s in r.seeds]
-    show = show or _spread(r.levels, 5)
-    ncol = max(len(show), 2)
-    fig = plt.figure(figsize=(2.0 * (ncol + 1), 6.2))
-    gs = fig.add_gridspec(2, ncol + 1, height_ratios=[1.2, 1])
-    ax = fig.add_subplot(gs[0, : ncol - 1])
+    show = show or _spread(r.levels, FIG4_PER_ROW)
+    ncol = max(len(show), 4)
+    fig = plt.figure(figsize=(1.45 * ncol + 0.4, 4.9))
+    gs = fig.add_gridspec(2, ncol, height_ratios=[1.9, 1])
+    ax = fig.add_subplot(gs[0, : ncol - 2])
     ax.plot(xs, ys, "o", alpha=0.7, label="test loss (one model)")
     ux, m, s = moving_average(np.array(xs), np.array(ys), window * len(r.seeds))
     # statistics only where there are data: a window with at least MIN_POINTS finite losses, at a ξ that has one
@@ -115,20 +141,20 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     ok = (count >= MIN_POINTS) & here
     m, s = np.where(ok, m, np.nan), np.where(ok, s, np.nan)
     if ok.any():
-        ax.plot(ux, m, "-", color="C1", label=f"moving average ± sd ({window} ξ values, ≥ {MIN_POINTS} finite losses)")
+        ax.plot(ux, m, "-", color="C1", label=f"moving average ± sd ({window} ξ)")
         ax.fill_between(ux, m - s, m + s, where=ok, color="C1", alpha=0.2)
     else:
         ax.text(0.02, 0.04, f"no moving average: no window of {window} ξ values holds {MIN_POINTS} finite losses",
-                transform=ax.transAxes, fontsize=8, color="0.35")
+                transform=ax.transAxes, fontsize=8.5, color="0.35")
     blown = sorted({x for x, y in zip(xs, ys) if not np.isfinite(y)})
     for k, x in enumerate(blown):
         ax.axvline(x, color="crimson", ls=":", lw=1, label="diverged (no test loss)" if k == 0 else None)
     ax.set_xlabel("noise ξ")
     ax.set_ylabel("test loss")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8.5)
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(r.test[(r.levels[0], r.seeds[0])].snapshots)
-    _ic_and_pde(fig, gs, ncol - 1, r.pde_final, n)
+    _ic_and_pde(fig, gs, ncol - 2, r.pde_final, n)
     for j, xi in enumerate(show):
         _nca_panel(fig.add_subplot(gs[1, j]), r.test[(xi, r.seeds[0])], n, ("C  " if j == 0 else "") + f"NCA ξ={xi:g}")
     fig.tight_layout()

@@ -240,3 +240,25 @@ def test_select_regime_is_the_main_rule_with_the_regimes_target(monkeypatch):
 def test_bad_input_is_refused_naming_it(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
+
+
+def test_outcomes_and_signatures_are_stored_and_read_back(dirs):
+    from types import SimpleNamespace
+
+    calls = []
+
+    def model():
+        calls.append(1)
+        return _Model(pde.preset("mazes"))
+
+    tr = SimpleNamespace(job=SimpleNamespace(key="k", label="euler"), weights_hash="w", source="cache", model=model)
+    ic = pde.test_ic(64)
+    first = measure.stored_outcome(tr, "mazes", ic, 64, (16, 32), 32)
+    again = measure.stored_outcome(tr, "mazes", ic, 64, (16, 32), 32)
+    assert len(calls) == 1  # the second came from the store
+    assert repr(again.to_dict()) == repr(first.to_dict()) and sorted(again.snapshots) == [0, 16, 32, 64]  # NaNs too
+    np.testing.assert_array_equal(again.snapshots[64][0], first.snapshots[64][0])
+    s1 = measure.stored_signature(pde.preset("spots"), pde.training_ics(), 64)
+    s2 = measure.stored_signature(pde.preset("spots"), pde.training_ics(), 64)
+    assert s1.text() == s2.text() and np.array_equal(s1.image, s2.image)
+    assert list((dirs / "results" / "stability" / "regimes_signature").glob("*.npz"))

@@ -43,8 +43,9 @@ from nca_core import validate
 from nca_core.chapters.gray_scott import quality
 from nca_core.chapters.gray_scott.measure import compare_to_pde, invasion, pattern_statistics
 from nca_core.chapters.regimes.jobs import REFERENCE, regime_jobs
+from nca_core.core.checkpoint import data_fingerprint
 from nca_core.data import gray_scott as pde
-from nca_core.runs import sweep
+from nca_core.runs import store, sweep
 from nca_core.runs.cache import Trained
 
 #: steps between the recorded frames of A (the reversal count's sampling)
@@ -212,8 +213,8 @@ def signatures(preset: str, steps: int, size: int = 128) -> dict[str, Signature]
     horizon at the book's 2048) and from the unseen test IC (``steps``)."""
     params = pde.preset(preset)
     half = max(2 * EVERY, (steps // 2) // (2 * EVERY) * 2 * EVERY)
-    return {"training ICs": pde_signature(params, pde.training_ics(), half),
-            "unseen IC": pde_signature(params, pde.test_ic(size), steps)}
+    return {"training ICs": stored_signature(params, pde.training_ics(), half),
+            "unseen IC": stored_signature(params, pde.test_ic(size), steps)}
 
 
 # ------------------------------------------------------------------ an NCA in a regime
@@ -382,6 +383,56 @@ def select_regime(job: Any, result: Any) -> Any:
     return quality.select_validated(job, result, check=lambda m: validation_check(m, preset))
 
 
+# ------------------------------------------------------------------ stored
+#: the store's kinds (:mod:`nca_core.runs.store`): a model's outcome, and a PDE's signature (no model)
+KIND, SIGNATURE_KIND = "regimes", "regimes_signature"
+_SCALARS = ("invasion", "invasion_pde", "wavelength", "wavelength_pde", "contrast", "contrast_pde", "rate", "rate_pde",
+            "test_loss", "frozen", "transition")
+_SIGNATURE = ("steps", "pieces_mid", "pieces_end", "median_area", "contrast", "coverage", "wavelength", "invasion",
+              "rate")
+
+
+def _params(params: pde.GrayScottParams) -> list[float]:
+    return [params.d_a, params.d_b, params.alpha, params.gamma, params.dt]
+
+
+def stored_outcome(tr: Trained, preset: str, ic: np.ndarray, steps: int, shots: tuple[int, ...], t: int) -> Outcome:
+    """:func:`outcome` of a trained model, from the store if there (computed and stored otherwise)."""
+    settings = {"preset": preset, "params": _params(pde.preset(preset)), "ic": data_fingerprint(ic), "steps": steps,
+                "shots": sorted({0, *shots, steps}), "t": t, "every": EVERY, "swing": SWING}
+    key = store.key(tr.job.key, tr.weights_hash, settings)
+    found = store.load(KIND, key, tr)
+    if found is not None:
+        a, meta = found
+        snaps = {int(n): (None if not a["alive"][i] else a["nca"][i], a["pde"][i])
+                 for i, n in enumerate(settings["shots"])}
+        return Outcome(preset, steps, *(float(a[k]) for k in _SCALARS), meta["diverged_at"], snaps)
+    o = outcome(tr.model(), preset, ic, steps, shots, t=t)
+    order = settings["shots"]
+    arrays = {k: np.float64(getattr(o, k)) for k in _SCALARS}
+    arrays["pde"] = np.stack([o.snapshots[n][1] for n in order])
+    arrays["alive"] = np.array([o.snapshots[n][0] is not None for n in order])
+    arrays["nca"] = np.stack([o.snapshots[n][0] if o.snapshots[n][0] is not None else np.zeros_like(o.snapshots[n][1])
+                              for n in order])
+    store.save(KIND, key, arrays, {"model": tr.job.label, "diverged_at": o.diverged_at, **settings}, tr)
+    return o
+
+
+def stored_signature(params: pde.GrayScottParams, ic: np.ndarray, steps: int) -> Signature:
+    """:func:`pde_signature`, from the store if there (it depends on no model: shipped with ``--ship``)."""
+    settings = {"params": _params(params), "ic": data_fingerprint(np.asarray(ic, np.float32)), "steps": steps,
+                "every": EVERY, "swing": SWING, "piece": PIECE}
+    key = store.key("signature", settings)
+    found = store.load(SIGNATURE_KIND, key, store.NO_MODEL)
+    if found is not None:
+        a, _ = found
+        return Signature(*(a[k].item() for k in _SIGNATURE), a["image"])
+    sig = pde_signature(params, ic, steps)
+    store.save(SIGNATURE_KIND, key, {**{k: np.asarray(getattr(sig, k)) for k in _SIGNATURE}, "image": sig.image},
+               settings, store.NO_MODEL)
+    return sig
+
+
 # ------------------------------------------------------------------ the chapter's run
 @dataclass
 class Regimes:
@@ -418,11 +469,11 @@ def run(P: SimpleNamespace, progress: bool = True) -> Regimes:
     sigs, outs = {}, {}
     for p in tqdm(list(jobs), desc="regimes", disable=not progress):
         sigs[p] = signatures(p, sig_steps, P.test_size)
-        outs[p] = outcome(models[p].model(), p, ic, steps, shots(steps), t=P.t)
+        outs[p] = stored_outcome(models[p], p, ic, steps, shots(steps), P.t)
     rejected = {}
     for name, (f, k, _) in tqdm(list(REJECTED.items()), desc="rejected candidates", disable=not progress):
         params = pde.GrayScottParams(alpha=f, gamma=k)
         half = sig_steps // 2
-        rejected[name] = {"training ICs": pde_signature(params, pde.training_ics(), half),
-                          "unseen IC": pde_signature(params, ic, sig_steps)}
+        rejected[name] = {"training ICs": stored_signature(params, pde.training_ics(), half),
+                          "unseen IC": stored_signature(params, ic, sig_steps)}
     return Regimes(list(jobs), models, outs, sigs, rejected, shots(steps))

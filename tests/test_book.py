@@ -126,16 +126,11 @@ def test_every_figure_is_readable_at_the_columns_width(smoke_book):
     688-pixel column if wider; :func:`nca_core.view.plotting.smallest_text_pt`, recorded in each PNG)."""
     from PIL import Image
 
-    from nca_core.book import registry
     from nca_core.view import plotting
 
-    # the chapters of issue 25, written while this test was: their figures are not yet made readable
-    # (between_frames_distance 4.4 pt, between_frames_snapshots 6.7, read_back_unseen 5.5)
-    not_yet = {f for name in ("between_frames", "read_back") if name in registry.NOTEBOOKS
-               for f in registry.notebook(name).figures}
     pngs = sorted((smoke_book / "book" / "_executed" / "figures").glob("*.png"))
     assert len(pngs) > 20
-    small = {p.name: float(Image.open(p).text[plotting.SMALLEST_TEXT_KEY]) for p in pngs if p.name not in not_yet}
+    small = {p.name: float(Image.open(p).text[plotting.SMALLEST_TEXT_KEY]) for p in pngs}
     assert {k: v for k, v in small.items() if v < 0.95 * plotting.MIN_PT} == {}
 
 

@@ -99,12 +99,16 @@ SHIPPED = store.shipped()
 
 
 def test_the_repository_ships_the_stability_arrays():
-    assert {m["kind"] for m in SHIPPED} == {"local", "adversarial", "adversarial_eval", "symmetry"}
+    assert {m["kind"] for m in SHIPPED} >= {"local", "adversarial", "adversarial_eval", "symmetry", "between_frames",
+                                           "read_back", "read_back_control"}
 
 
 @pytest.mark.parametrize("m", SHIPPED, ids=[f"{m['kind']}-{m['key']}" for m in SHIPPED])
 def test_each_shipped_array_file_is_intact_and_belongs_to_a_shipped_model(m):
     assert store.shipped_intact(m["kind"], m["key"])
+    if m["model_key"] is None:  # computed from no model (store.NO_MODEL): nothing it could be an orphan of
+        assert m["weights"] is None
+        return
     weights = ROOT / "weights" / m["model_key"] / "weights.npz"
     assert weights.exists(), f"{m['label']}: its model {m['model_key']} is not shipped (an orphan: delete it)"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
@@ -157,4 +161,25 @@ def test_fig12_errors_at_the_long_profile_are_loaded_not_computed(empty_cache, m
     P, _ = registry.resolve("symmetry", {"profile": "long"})
     R = measure.run_fig12(P, progress=False)
     assert R.finals.shape[:2] == (4, len(R.names)) and len(R.equivariance) == 4
+    assert not (empty_cache / "stability").exists()
+
+
+def test_between_frames_and_read_back_at_the_long_profile_are_loaded_not_computed(empty_cache, monkeypatch):
+    from nca_core.book import registry
+    from nca_core.chapters.between_frames import measure as between
+    from nca_core.chapters.read_back import measure as read_back
+
+    def no_computation(*a, **k):
+        raise AssertionError("a shipped model's numbers were computed again")
+
+    for module, names in ((between, ("track", "snapshots")), (read_back, ("strong", "weak", "fit_gray_scott"))):
+        for name in names:
+            monkeypatch.setattr(module, name, no_computation)
+    monkeypatch.setattr(between.pde, "solve", no_computation)  # the PDE module both use: nothing solved either
+    P, _ = registry.resolve("between_frames", {"profile": "long"})
+    R = between.run(P)
+    assert sorted(R.test) == [4, 6, 16, 32] and all(R.snapshots[t] for t in R.test)
+    P, _ = registry.resolve("read_back", {"profile": "long"})
+    B = read_back.run(P)
+    assert sorted(B.strong) == [4, 6, 16, 32] and "true PDE" in B.ends and B.ends["true PDE"].ndim == 2
     assert not (empty_cache / "stability").exists()

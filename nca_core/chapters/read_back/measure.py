@@ -263,10 +263,12 @@ def control(P: SimpleNamespace, params: pde.GrayScottParams, ref: Callable[[], n
 def read_model(P: SimpleNamespace, params: pde.GrayScottParams, t: int, tr: Trained, ref: Callable[[], np.ndarray],
                true_end: np.ndarray) -> dict[str, Any]:
     """One model's read-backs (strong, weak, Gray-Scott fit), its distance to the PDE at the frames and the runs
-    from the unseen IC (:data:`ENDS`, their distances to ``true_end``): from the store if there, else computed from
-    its rollout from the training ICs (``P.steps`` steps, the first sampling interval skipped: the hidden channels'
-    start-up) and stored. ``ref()``: the PDE's trajectories from the training ICs, every step."""
-    settings = {"t": t, "fit_frames": P.fit_frames, "fit_evaluations": P.fit_evaluations, **_settings(P, params)}
+    from the unseen IC (:data:`ENDS`: their distances to ``true_end`` and their channel B at the end): from the
+    store if there, else computed from its rollout from the training ICs (``P.steps`` steps, the first sampling
+    interval skipped: the hidden channels' start-up) and stored. ``ref()``: the PDE's trajectories from the training
+    ICs, every step."""
+    settings = {"t": t, "fit_frames": P.fit_frames, "fit_evaluations": P.fit_evaluations, "ends": "B",
+                **_settings(P, params)}
     key = store.key(tr.job.key, tr.weights_hash, settings)
     found = store.load("read_back", key, tr)
     if found is not None:
@@ -290,6 +292,7 @@ def read_model(P: SimpleNamespace, params: pde.GrayScottParams, t: int, tr: Trai
     ends = {"NCA": nca_end, "strong": run_library(s.xi, ic, P.test_steps), "weak": run_library(w.xi, ic, P.test_steps),
             "Gray-Scott fit": pde.solve(ic, P.test_steps, fitted, dtype="float64")[-1]}
     unseen = {k: _distance(v, true_end) for k, v in ends.items()}
+    ends = {k: v[..., 1] for k, v in ends.items()}  # channel B: what the figure shows
     arrays = {"strong_xi": s.xi, "weak_xi": w.xi, **{f"end{i}": ends[k] for i, k in enumerate(ENDS)}}
     store.save("read_back", key, arrays,
                {"strong": _fit_meta(s), "weak": _fit_meta(w), "gs_fit": gs, "gs_mismatch": mismatch,
@@ -314,6 +317,6 @@ def run(P: SimpleNamespace) -> ReadBack:
         r = read_model(P, params, t, tr, ref, true_end)
         out.strong[t], out.weak[t], out.gs_fit[t] = r["strong"], r["weak"], r["gs_fit"]
         out.frames_nca[t], out.unseen[t] = r["frames_nca"], r["unseen"]
-        out.ends.update({f"t = {t}: {k}": v[..., 1] for k, v in r["ends"].items()})
+        out.ends.update({f"t = {t}: {k}": v for k, v in r["ends"].items()})
     out.ends["true PDE"] = true_end[..., 1]
     return out

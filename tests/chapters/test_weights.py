@@ -274,3 +274,24 @@ def test_bad_input_is_refused():
         WEIGHTS.at("smoke", horizon=8)
     with pytest.raises(ValueError, match="morph"):
         WEIGHTS.at("smoke", morph=["C8"])
+
+
+def test_the_long_profile_loads_the_shipped_readings_and_ablations_without_a_rollout(tmp_path, monkeypatch):
+    """A fresh clone (empty results cache): every model's activity and ablations come from artefacts/."""
+    from nca_core.runs import store
+
+    for name in ("NCA_WEIGHTS_DIR", "NCA_ARTEFACTS_DIR", store.SHIP_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
+
+    def no_rollouts(*a, **k):
+        raise AssertionError("a shipped model's readings or ablations were computed again")
+
+    monkeypatch.setattr(measure, "activity", no_rollouts)
+    monkeypatch.setattr(measure, "ablate", no_rollouts)
+    R = measure.run(WEIGHTS.at("long"), progress=False)
+    assert len(R.models) == 6 and all(m.cached for m in R.models.values())
+    assert [m.name for m in R.of(GRAY_SCOTT)] == ["Gray-Scott t = 4", "Gray-Scott t = 16", "Gray-Scott t = 32"]
+    assert not (tmp_path / "results" / "stability").exists()
+    text = (measure.store.artefacts_dir() / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{m['key']}`" in text for m in store.shipped() if m["kind"] == measure.KIND)

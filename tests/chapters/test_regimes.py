@@ -37,7 +37,7 @@ def test_pieces_are_the_connected_sets_above_the_threshold():
 
 
 def _sig(**kw) -> Signature:
-    base = dict(steps=1024, pieces_mid=10, pieces_end=10, median_area=20.0, contrast=0.1, coverage=0.2,
+    base = dict(steps=1024, pieces_mid=10, pieces_end=10, area=20.0, contrast=0.1, coverage=0.2,
                 wavelength=10.0, invasion=0.2, rate=0.0)
     return Signature(**{**base, **kw})
 
@@ -46,7 +46,7 @@ def _sig(**kw) -> Signature:
     ({"contrast": 0.01}, "flat"),
     ({"contrast": 0.01, "rate": 5.0}, "flat"),
     ({"rate": 2.0}, "oscillating"),
-    ({"median_area": 200.0}, "stripes"),
+    ({"area": 200.0}, "stripes"),
     ({"pieces_end": 13}, "self-replicating spots"),
     ({"pieces_end": 12}, "stationary spots"),
     ({}, "stationary spots"),
@@ -186,7 +186,7 @@ def test_questions_answer_from_hand_made_outcomes():
 
 
 def test_regime_checks_are_set_up_rows_from_the_signatures():
-    sig = {"training ICs": _sig(median_area=200.0), "unseen IC": _sig(median_area=150.0)}
+    sig = {"training ICs": _sig(area=200.0), "unseen IC": _sig(area=150.0)}
     R = Regimes(["published", "spots"], {}, {}, {"published": sig, "spots": sig})
     rows = claims.regime_checks(R)
     assert all(r.setup for r in rows)
@@ -262,3 +262,9 @@ def test_outcomes_and_signatures_are_stored_and_read_back(dirs):
     s2 = measure.stored_signature(pde.preset("spots"), pde.training_ics(), 64)
     assert s1.text() == s2.text() and np.array_equal(s1.image, s2.image)
     assert list((dirs / "results" / "stability" / "regimes_signature").glob("*.npz"))
+
+
+def test_the_typical_piece_is_the_one_the_median_patterned_cell_is_in():
+    assert measure.typical_area(np.array([500, 3, 4, 5, 6])) == 500  # a maze beside a few fragments
+    assert measure.typical_area(np.array([20, 25, 30])) == 25
+    assert measure.typical_area(np.zeros(0)) == 0.0

@@ -9,7 +9,8 @@ every :data:`EVERY` steps:
   direction by at least :data:`SWING` on average :data:`OSCILLATING` times or more per 1000 steps (a front
   that passes a cell, or a spot that settles, turns it at most once or twice);
 * otherwise the pieces of the pattern (8-connected sets of B > :data:`PIECE`, not joined across the periodic
-  edge) decide: *stripes* if their median area exceeds :data:`SPOT_AREA` cells, else *self-replicating spots*
+  edge) decide: *stripes* if their typical area (that of the piece the median patterned cell is in) exceeds
+  :data:`SPOT_AREA` cells, else *self-replicating spots*
   if there are at least :data:`DIVIDING` times as many at the end as at half the run, else *stationary spots*.
 
 **An NCA in a regime** (:class:`Outcome`), from the unseen test IC against the PDE: the main chapter's
@@ -59,7 +60,7 @@ OSCILLATING = 1.0
 FLAT = 0.03
 #: a piece of the pattern: a connected set of cells with B above this
 PIECE = 0.2
-#: spots: pieces of median area at most this many cells (the maze's: ≥ 100)
+#: spots: a typical piece (:func:`typical_area`) of at most this many cells (the maze's: hundreds)
 SPOT_AREA = 60
 #: self-replicating: at least this many times the pieces at the end as at half the run
 DIVIDING = 1.25
@@ -136,16 +137,26 @@ def pieces(b: np.ndarray, threshold: float = PIECE) -> np.ndarray:
     return np.bincount(labels.ravel())[1:] if n else np.zeros(0, int)
 
 
+def typical_area(areas: np.ndarray) -> float:
+    """The area of the piece that the median patterned cell belongs to (0 without pieces): unlike the median
+    piece, a maze with a few small fragments beside it is still one large piece."""
+    a = np.sort(np.asarray(areas, float))
+    if not a.size:
+        return 0.0
+    return float(a[np.searchsorted(np.cumsum(a), a.sum() / 2.0)])
+
+
 @dataclass
 class Signature:
-    """What a run shows: its pieces at half the run and at the end (summed over a batch), their median area,
+    """What a run shows: its pieces at half the run and at the end (summed over a batch), their typical area
+    (:func:`typical_area`),
     the smallest B contrast of the batch at the end, the coverage (B > 0.1), the wavelength, the invasion of
     the initially empty region, and A's reversal rate over the second half (per cell per 1000 steps)."""
 
     steps: int
     pieces_mid: int
     pieces_end: int
-    median_area: float
+    area: float  # the typical piece's (:func:`typical_area`)
     contrast: float
     coverage: float
     wavelength: float
@@ -158,7 +169,7 @@ class Signature:
         return classify(self)
 
     def text(self) -> str:
-        return (f"{self.kind}: {self.pieces_mid} → {self.pieces_end} pieces (median {self.median_area:.0f} cells), "
+        return (f"{self.kind}: {self.pieces_mid} → {self.pieces_end} pieces (typical {self.area:.0f} cells), "
                 f"B contrast {self.contrast:.3f}, {self.rate:.2f} reversals per cell per 1000 steps, invades "
                 f"{self.invasion:.0%}")
 
@@ -169,7 +180,7 @@ def classify(s: Signature) -> str:
         return "flat"
     if s.rate >= OSCILLATING:
         return "oscillating"
-    if s.median_area > SPOT_AREA:
+    if s.area > SPOT_AREA:
         return "stripes"
     if s.pieces_end >= DIVIDING * max(s.pieces_mid, 1):
         return "self-replicating spots"
@@ -185,8 +196,8 @@ def signature(a: np.ndarray, b_mid: np.ndarray, b_end: np.ndarray, ic: np.ndarra
     ends = np.concatenate(areas_end)
     stats = [pattern_statistics(np.stack([1 - b, b], -1)) for b in b_end]
     inv = [invasion(np.stack([1 - b, b], -1), x) for b, x in zip(b_end, ic)]
-    return Signature(steps, int(sum(len(p) for p in areas_mid)), int(len(ends)),
-                     float(np.median(ends)) if ends.size else 0.0, float(min(s["contrast"] for s in stats)),
+    return Signature(steps, int(sum(len(p) for p in areas_mid)), int(len(ends)), typical_area(ends),
+                     float(min(s["contrast"] for s in stats)),
                      float(np.mean([s["coverage"] for s in stats])),
                      float(np.nanmean([s["wavelength"] for s in stats])) if any(
                          np.isfinite(s["wavelength"]) for s in stats) else float("nan"),
@@ -388,7 +399,7 @@ def select_regime(job: Any, result: Any) -> Any:
 KIND, SIGNATURE_KIND = "regimes", "regimes_signature"
 _SCALARS = ("invasion", "invasion_pde", "wavelength", "wavelength_pde", "contrast", "contrast_pde", "rate", "rate_pde",
             "test_loss", "frozen", "transition")
-_SIGNATURE = ("steps", "pieces_mid", "pieces_end", "median_area", "contrast", "coverage", "wavelength", "invasion",
+_SIGNATURE = ("steps", "pieces_mid", "pieces_end", "area", "contrast", "coverage", "wavelength", "invasion",
               "rate")
 
 

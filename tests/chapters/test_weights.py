@@ -250,6 +250,20 @@ def test_every_question_has_a_criterion_and_the_activity_question_compares_the_r
     assert "| hand-made | 0 | 1.00 (-1.00) |" in R.rank_table() and "the PDE" in R.laplacian_table()
 
 
+
+def test_caveats_name_a_laplacian_below_the_criterion_whose_ablation_matters():
+    f = np.array([[1.0, 0.05], [0.5, 0.5], [0.2, 0.2]])  # A·LAP 0.05 of the largest (A·ID): below the criterion
+    dmg = np.array([[3.0, 2.0], [0.1, 0.2], [0.3, 0.4]])  # but zeroing it does the second largest damage
+    m = _model_weights(units=np.ones(4), features=f, channels=3,
+                       ablation=Ablation(0.0, np.ones(4), dmg, np.ones(3), {"identity": 1.0, "Laplacian": 1.0}))
+    R = WeightsResults({"m": m}, {}, GS, SimpleNamespace())
+    assert claims.reads_laplacian(m, 0).verdict is False
+    text = claims.caveats(R)
+    assert "hand-made: A·LAP is 0.05 of the largest feature (A·ID) but its ablation ranks 2 of 6" in text
+    assert "B·LAP" not in text  # B passes the criterion
+    m.ablation.features = np.array([[3.0, 0.0], [0.1, 0.2], [0.3, 0.4]])  # now A·LAP does the least damage
+    assert claims.caveats(R) == ""
+
 # ------------------------------------------------------------------ models, refusals
 def test_it_reads_the_shipped_models_and_trains_none(monkeypatch):
     keys = {j.label: j.key for j in WEIGHTS.models("long")}

@@ -152,6 +152,43 @@ def activity_helps(R: WeightsResults) -> Question:
     return Question(text, ev, bool(a - b >= BETTER), rule)
 
 
+def caveats(R: WeightsResults) -> str:
+    """Markdown: where a criterion above says *no* while the ablation says the thing matters (the criterion, not
+    the reading, may be at fault), computed from the run so that it holds at every profile."""
+    out = []
+    for m in R.of(GRAY_SCOTT):
+        if "LAP" not in m.config.kernels:
+            continue
+        k = m.config.kernels.index("LAP")
+        r = m.reading("activity").features
+        d = np.ravel(m.ablation.damage("features"))
+        top = r.flat[int(np.argmax(r))]
+        for c in (0, 1):
+            rank = int(np.sum(d > d[c * m.config.n_kernels + k])) + 1
+            if r[c, k] < LAPLACIAN_READ * top and rank <= d.size // 2:
+                name = channel_name(m.task, c, m.config.observable)
+                out.append(f"{m.name}: {name}·LAP is {r[c, k] / top:.2f} of the largest feature "
+                           f"({m.feature_name(int(np.argmax(r)))}) but its ablation ranks {rank} of {d.size}")
+    for m in R.of(MORPH):
+        fams = m.families
+        if "gradient" in fams and "Laplacian" in fams:
+            r = m.reading("activity")
+            dmg = dict(zip(fams, m.ablation.damage("families")))
+            says = r.family(fams["gradient"]) >= r.family(fams["Laplacian"])
+            if says != (dmg["gradient"] >= dmg["Laplacian"]):
+                out.append(f"{m.name}: the reading puts the {'gradient' if says else 'Laplacian'} first, removing "
+                           f"every feature of each puts the {'Laplacian' if says else 'gradient'} first (damage "
+                           f"{number(dmg['gradient'])} without the gradient, {number(dmg['Laplacian'])} without the "
+                           "Laplacian)")
+    if not out:
+        return ""
+    return ("**Where a criterion and the ablation disagree.** " + "; ".join(out) + ". The Laplacian criterion "
+            "compares with the model's most important feature, which can be a channel read through the identity "
+            "that is nearly constant (so that it also acts as a bias); a feature can fall below a tenth of it and "
+            "still matter. And a reading of each feature's first-order effect can miss what removing a whole kernel "
+            "does over many steps. The criteria stay as they were set; these answers are reported as they fall.")
+
+
 def questions(R: WeightsResults) -> list[Question]:
     """Every question of the chapter, in the page's order."""
     out = []

@@ -82,11 +82,12 @@ def versus(R: WeightsResults):
                     ax.scatter(x[sel & finite], d[sel & finite], s=10, color=f"C{k}", label=name)
                     ax.scatter(x[sel & ~finite], np.full((sel & ~finite).sum(), top), s=18, marker="^",
                                color=f"C{k}")
-                ax.legend(fontsize=FONT - 0.5, handletextpad=0.1, borderpad=0.2, labelspacing=0.2, loc="upper left",
+                ax.legend(fontsize=FONT - 0.5, handletextpad=0.1, borderpad=0.2, labelspacing=0.2, loc="lower right",
                           markerscale=0.8)
             else:
                 ax.scatter(x[finite], d[finite], s=10, color="C0" if what == "units" else "C3")
                 ax.scatter(x[~finite], np.full((~finite).sum(), top), s=18, marker="^", color="k")
+            # symlog: a reading of exactly zero (a unit that writes nothing) stays on the axis
             ax.set_xscale("symlog", linthresh=max(1e-6, float(np.max(x)) * 1e-3) if np.max(x) > 0 else 1e-6)
             ax.set_yscale("symlog", linthresh=_symlog_floor(d, m.ablation.noise))
             ax.tick_params(labelsize=FONT - 0.5)

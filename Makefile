@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the test tools (pytest, selenium, ruff, ...): installed by `make test`, not needed by `make book`
+DEV    := $(VENV)/.installed-dev
 
 
 .PHONY: venv test lint book clean bench
@@ -22,10 +24,14 @@ $(STAMP): pyproject.toml
 	      rm -rf $(VENV); exit 1; }; \
 	fi
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install -e .
 	@touch $(STAMP)
 
-lint: venv
+$(DEV): $(STAMP)
+	$(BIN)/python -m pip install -e '.[dev]'
+	@touch $(DEV)
+
+lint: $(DEV)
 	$(BIN)/ruff check .
 
 test: lint

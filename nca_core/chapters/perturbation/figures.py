@@ -62,6 +62,10 @@ def _panel(ax, c: Curve, xs: np.ndarray, m: dict[str, np.ndarray], what: str, xl
     ax.set_xscale("log")
     ax.set_xlim(xs[0] / 1.4, xs[-1] * 1.4)  # the grid, whether or not a score is defined anywhere on it
     log_axis(ax, "x")
+    if xs[-1] / xs[0] > 20:  # a narrow panel: labels at the powers of ten only
+        from matplotlib.ticker import LogLocator
+
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
     if what == "damage":
         ax.set_yscale("log")
         lo_y, hi_y = ax.get_ylim()

@@ -174,28 +174,25 @@ def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: di
             done.append(out_dir / f"{name}.ipynb")
         return done
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     first = [n for n in names if n not in LAST]
     print(f"nca-book: {len(names)} notebooks, {jobs} at a time", flush=True)
-    count = [0]
+    count = 0
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         for group in (first, [n for n in names if n in LAST]):
             futures = {pool.submit(_execute, *task(n)): n for n in group}
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for f in futures:
-                if f in finished and f.exception() is None:
-                    count[0] += 1
-                    name = futures[f]
-                    print(f"nca-book: [{count[0]}/{len(names)}] {name} (profile {profiles[name]}) {f.result():.0f} s",
-                          flush=True)
-            failed = [futures[f] for f in finished if f.exception() is not None]
-            if failed:
-                for f in futures:
-                    f.cancel()
-                logs = ", ".join(str((log_dir / f"{n}.log").relative_to(root)) for n in failed)
-                print(f"nca-book: {', '.join(failed)} failed; the kernel's log: {logs}", flush=True)
-                raise next(f.exception() for f in finished if f.exception() is not None)
+            for f in as_completed(futures):  # each reported as it ends
+                name = futures[f]
+                if f.exception() is not None:
+                    for other in futures:
+                        other.cancel()
+                    print(f"nca-book: {name} failed; the kernel's log: "
+                          f"{(log_dir / f'{name}.log').relative_to(root)}", flush=True)
+                    raise f.exception()
+                count += 1
+                print(f"nca-book: [{count}/{len(names)}] {name} (profile {profiles[name]}) {f.result():.0f} s",
+                      flush=True)
     return [out_dir / f"{name}.ipynb" for name in names]
 
 

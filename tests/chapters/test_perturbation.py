@@ -257,6 +257,24 @@ def test_stored_sweeps_round_trip_through_the_store(dirs):
     np.testing.assert_array_equal(first.sigma["damage"], again.sigma["damage"])
 
 
+def test_the_long_tier_sweeps_are_shipped_and_loaded_not_computed(tmp_path, monkeypatch):
+    """A fresh clone (the real shipped weights and artefacts, an empty results cache) loads every sweep."""
+    from nca_core.book import registry
+    from nca_core.runs import store
+
+    for name in ("NCA_WEIGHTS_DIR", "NCA_ARTEFACTS_DIR", store.SHIP_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NCA_RESULTS_DIR", str(tmp_path / "results"))
+    P, _ = registry.resolve("perturbation", {"profile": "long"})
+    R = measure.run(P, progress=False)
+    assert sorted(R.gray_scott) == [4, 16, 32] and sorted(R.morph) == ["C16_t64", "C32_t32", "C32_t32_sym"]
+    assert all(c.cached and c.trained.source == "shipped" for c in R.curves)
+    assert not (tmp_path / "results" / "stability").exists()
+    # what the page shows: every undisturbed model keeps its pattern, so every question can be answered
+    assert not any(c.baseline_lost for c in R.curves)
+    assert all(q.verdict is not None for q in claims.questions(R) if "update noise" not in q.text)
+
+
 # ------------------------------------------------------------------ figures
 def test_figures_are_readable(dirs, monkeypatch):
     from PIL import Image

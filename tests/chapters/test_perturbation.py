@@ -156,7 +156,8 @@ def test_critical_size_of_hand_made_curves():
         return np.array([[k < round(s * d) for k in range(d)] for s in shares])
 
     assert measure.critical(xs, lost([0, 0.25, 0.75, 1])) == pytest.approx(np.sqrt(1e-2 * 1e-1))
-    assert measure.critical(xs, lost([0, 0, 0.5, 1])) == pytest.approx(0.1)  # reached exactly at a grid point
+    assert measure.critical(xs, lost([0, 0, 0.5, 1])) == 0.1  # reached at a grid point: exactly it, not 0.1000…02
+    assert measure.critical([0.05, 0.1], lost([0.25, 0.5])) == 0.1
     assert measure.critical(xs, lost([0.5, 1, 1, 1])) == 1e-3  # at most the smallest tried
     assert measure.critical(xs, lost([0, 0.25, 0.25, 0])) == float("inf")
     assert measure.critical(xs, lost([0, 0.75, 0, 0])) == pytest.approx(10 ** (-3 + 2 / 3))  # the first crossing

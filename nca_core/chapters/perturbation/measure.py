@@ -131,6 +131,8 @@ def critical(xs, lost, level: float = LOST_SHARE) -> float:
         return float(xs[0])
     s0, s1 = share[i - 1], share[i]
     w = (level - s0) / (s1 - s0)  # 0 < s0 < level ≤ s1: where the share crosses the level, linearly in log x
+    if w >= 1:  # reached at the grid point itself: that value exactly (no rounding across a threshold)
+        return float(xs[i])
     return float(np.exp(np.log(xs[i - 1]) + w * (np.log(xs[i]) - np.log(xs[i - 1]))))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nca_core.chapters.measures import spearman
-from nca_core.chapters.perturbation.measure import Curve, Perturbation, critical, describe_critical
+from nca_core.chapters.perturbation.measure import LOST_SHARE, Curve, Perturbation, critical, describe_critical
 from nca_core.chapters.question import Question
 
 #: "not particularly stable" (the paper's expectation): relative weight noise of at most this size already loses
@@ -58,6 +58,15 @@ def _scores(c: Curve, s1: float, s2: float) -> str:
     return f"IoU {s1:.2f}, distance to the rooster {s2:.1f}"
 
 
+def _at(c: Curve, m: dict[str, np.ndarray], i: int) -> str:
+    """The scores of grid point ``i`` of a sweep ``m``: their medians over the draws that did not blow up."""
+    blown, n = int(np.sum(~np.isfinite(m["damage"][i]))), m["damage"].shape[1]
+    if blown == n:
+        return "every draw blew up"
+    told = "median " + _scores(c, _median(m["score"][i]), _median(m["score2"][i]))
+    return told + (f" ({blown} of {n} draws blew up)" if blown else "")
+
+
 def _critical(R: Perturbation, disturbance: str, text, limit: float, unit: str) -> list[Question]:
     """Per model: is the critical size of ``disturbance`` (``"sigma"`` or ``"drop"``) at most ``limit``?"""
     out = []
@@ -69,10 +78,12 @@ def _critical(R: Perturbation, disturbance: str, text, limit: float, unit: str) 
         xs, m = (c.sigmas, c.sigma) if disturbance == "sigma" else (c.fractions, c.drop)
         share = np.mean(m["lost"], axis=1)
         where = ([f"{x:g}" for x in xs] if disturbance == "sigma" else
-                 [f"{x:.3g} ({u} units)" for x, u in zip(xs, c.units)])
+                 [f"{x:.3g} ({u} unit{'s' if u > 1 else ''})" for x, u in zip(xs, c.units)])
+        hit = np.flatnonzero(share >= LOST_SHARE)
+        shown = sorted({int(hit[0]) if hit.size else len(xs) - 1, len(xs) - 1})
         ev = (describe_critical(xs, m["lost"], unit=unit) + f"; lost draws per {unit}: "
               + ", ".join(f"{w}: {k:.0%}" for w, k in zip(where, share))
-              + f"; at {unit} = {xs[-1]:.3g}, median " + _scores(c, _median(m["score"][-1]), _median(m["score2"][-1]))
+              + "".join(f"; at {unit} = {xs[i]:.3g}: {_at(c, m, i)}" for i in shown)
               + f" (undisturbed: {_scores(c, c.reference['score'], c.reference['score2'])})")
         out.append(Question(text(c), ev, bool(critical(xs, m["lost"]) <= limit), rule))
     return out

@@ -154,6 +154,11 @@ def test_the_target_is_the_main_chapters_for_an_invading_maze_and_fits_the_other
     assert not measure.meets_target(still)
     still.invasion, still.contrast = 0.0, 0.02  # erases the pattern
     assert not measure.meets_target(still)
+    grows_a_maze = _outcome()
+    grows_a_maze.area, grows_a_maze.area_pde = 400.0, 25.0  # the PDE's pieces are spots, the NCA's a maze
+    assert not measure.meets_target(grows_a_maze)
+    grows_a_maze.area = 30.0
+    assert measure.meets_target(grows_a_maze)
     assert "wavelength within 15%" in measure.target_text()
     assert measure.TARGET_INVASION == 0.5 and measure.TARGET_WAVELENGTH == 0.15  # the main chapter's
 

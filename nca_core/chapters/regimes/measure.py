@@ -25,7 +25,11 @@ every regime, fixed before any model of this chapter was trained:
   :data:`TARGET_INVASION` of the PDE's (the main chapter's); where it does not (stationary spots), the NCA
   invades at most :data:`STAYS` more than the PDE and keeps at least :data:`KEPT` of its B contrast (a model
   that erases the pattern does not pass);
-* where the PDE oscillates (:data:`OSCILLATING`), the NCA's reversal rate within a factor :data:`RHYTHM` of it.
+* where the PDE oscillates (:data:`OSCILLATING`), the NCA's reversal rate within a factor :data:`RHYTHM` of it;
+  where it does not, the NCA's pattern of the PDE's kind: spots where the PDE's typical piece
+  (:func:`typical_area`) is a spot (at most :data:`SPOT_AREA` cells), stripes where it is larger. (This last
+  part was added after the ``quick`` placeholder models showed that a mitosis model growing a maze passes the
+  rest; before any ``grid`` model, the chapter's real ones, was trained.)
 
 For the paper's maze (invading, not oscillating) this is exactly the main chapter's target; the grid models
 are kept by it (:func:`select_regime`: the main chapter's rule, :func:`~nca_core.chapters.gray_scott.quality.
@@ -237,6 +241,7 @@ class Outcome:
         invasion, invasion_pde: fraction of the initially empty region with B > 0.1 at the end.
         wavelength, wavelength_pde, contrast, contrast_pde: B's pattern period and standard deviation there.
         rate, rate_pde: A's reversals per cell per 1000 steps over the second half.
+        area, area_pde: the typical piece's area at the end (:func:`typical_area`).
         test_loss: the mean distance to the PDE over the steps (NaN if the model blew up); ``frozen``: the
             same for a model that never moves (the IC held).
         transition: one-transition error from the true training frames / the same for "no change" (NaN where
@@ -258,6 +263,8 @@ class Outcome:
     test_loss: float
     frozen: float
     transition: float = float("nan")
+    area: float = float("nan")
+    area_pde: float = float("nan")
     diverged_at: int | None = None
     snapshots: dict[int, tuple[np.ndarray | None, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -315,6 +322,12 @@ def criteria(o: Outcome) -> list[tuple[str, bool]]:
         ok = o.rate_pde / RHYTHM <= o.rate <= RHYTHM * o.rate_pde
         out.append((f"oscillates: {o.rate:.2f} reversals per cell per 1000 steps vs PDE {o.rate_pde:.2f} "
                     f"(within {RHYTHM:g}×)", bool(ok)))
+    else:
+        def kind(a: float) -> str:
+            return "spots" if a <= SPOT_AREA else "stripes"
+
+        out.append((f"{kind(o.area)} like the PDE's {kind(o.area_pde)} (typical piece {o.area:.0f} vs "
+                    f"{o.area_pde:.0f} cells; spots ≤ {SPOT_AREA})", kind(o.area) == kind(o.area_pde)))
     return out
 
 
@@ -328,7 +341,8 @@ def target_text() -> str:
     return (f"wavelength within {TARGET_WAVELENGTH:.0%} of the PDE's; where the PDE invades (≥ {INVADES:.0%} of the "
             f"empty region) an invasion ≥ {TARGET_INVASION:g}× the PDE's, else at most {STAYS:.0%} more than the "
             f"PDE's with ≥ {KEPT:g}× its B contrast; where the PDE oscillates (≥ {OSCILLATING:g} reversals per cell "
-            f"per 1000 steps) a reversal rate within {RHYTHM:g}× the PDE's; no blow-up")
+            f"per 1000 steps) a reversal rate within {RHYTHM:g}× the PDE's, else spots where the PDE's typical piece "
+            f"is a spot (≤ {SPOT_AREA} cells) and stripes where it is larger; no blow-up")
 
 
 def frozen_loss(ic: np.ndarray, steps: int, params: pde.GrayScottParams, block: int = 64) -> float:
@@ -364,14 +378,15 @@ def outcome(model: Any, preset: str, ic: np.ndarray, steps: int, shots: tuple[in
         trans = quality.transition_error(model, y, t).ratio
     snaps = {k: (None if v[0] is None else v[0][..., 1], v[1][..., 1]) for k, v in c.snapshots.items()}
     still = frozen_loss(ic, steps, params) if frozen else float("nan")
+    area_pde = typical_area(pieces(ref[..., 1]))
     if nca is None or c.diverged_at is not None:
         nan = float("nan")
         return Outcome(preset, steps, nan, invasion(ref, ic), nan, s_p["wavelength"], nan, s_p["contrast"], nan,
-                       rate_pde, nan, still, trans, c.diverged_at, snaps)
+                       rate_pde, nan, still, trans, nan, area_pde, c.diverged_at, snaps)
     s_n = pattern_statistics(nca)
     return Outcome(preset, steps, invasion(nca, ic), invasion(ref, ic), s_n["wavelength"], s_p["wavelength"],
                    s_n["contrast"], s_p["contrast"], reversal_rate(c.video_nca[half:]), rate_pde, c.test_loss,
-                   still, trans, None, snaps)
+                   still, trans, typical_area(pieces(nca[..., 1])), area_pde, None, snaps)
 
 
 # ------------------------------------------------------------------ choosing the kept model
@@ -398,7 +413,7 @@ def select_regime(job: Any, result: Any) -> Any:
 #: the store's kinds (:mod:`nca_core.runs.store`): a model's outcome, and a PDE's signature (no model)
 KIND, SIGNATURE_KIND = "regimes", "regimes_signature"
 _SCALARS = ("invasion", "invasion_pde", "wavelength", "wavelength_pde", "contrast", "contrast_pde", "rate", "rate_pde",
-            "test_loss", "frozen", "transition")
+            "test_loss", "frozen", "transition", "area", "area_pde")
 _SIGNATURE = ("steps", "pieces_mid", "pieces_end", "area", "contrast", "coverage", "wavelength", "invasion",
               "rate")
 
@@ -410,7 +425,7 @@ def _params(params: pde.GrayScottParams) -> list[float]:
 def stored_outcome(tr: Trained, preset: str, ic: np.ndarray, steps: int, shots: tuple[int, ...], t: int) -> Outcome:
     """:func:`outcome` of a trained model, from the store if there (computed and stored otherwise)."""
     settings = {"preset": preset, "params": _params(pde.preset(preset)), "ic": data_fingerprint(ic), "steps": steps,
-                "shots": sorted({0, *shots, steps}), "t": t, "every": EVERY, "swing": SWING}
+                "shots": sorted({0, *shots, steps}), "t": t, "every": EVERY, "swing": SWING, "piece": PIECE}
     key = store.key(tr.job.key, tr.weights_hash, settings)
     found = store.load(KIND, key, tr)
     if found is not None:

@@ -41,7 +41,8 @@ class TrainState:
 
     Attributes:
         epoch: epochs completed.
-        inputs, targets: the sample slots ``[M·R, H, W, ·]`` (inputs carry all C channels).
+        inputs, targets: the sample slots ``[M·R, H, W, ·]`` (inputs carry all C channels): arrays, or
+            TensorFlow tensors once an epoch has run (they stay on the device; ``np.asarray`` reads them).
         initial_inputs: the inputs of slot 0 (the true initial conditions, plus noise).
         params, optimiser: the current weights and Nadam state.
         best_params, best_epoch, best_loss: the model selected so far (selection rule of
@@ -55,8 +56,8 @@ class TrainState:
         snapshots: weights kept every few epochs, by epoch count.
     """
 
-    inputs: np.ndarray
-    targets: np.ndarray
+    inputs: Any  # np.ndarray or tf.Tensor
+    targets: Any  # np.ndarray or tf.Tensor
     initial_inputs: np.ndarray
     params: Params
     optimiser: dict[str, np.ndarray]
@@ -99,7 +100,7 @@ def unflatten_snapshots(arrays: dict[str, np.ndarray], prefix: str = "snapshot/"
 
 def save_state(path: str | os.PathLike, state: TrainState, key: str) -> Path:
     """Write ``state`` atomically to ``path`` (``.npz``), stamped with the run's ``key``."""
-    arrays = {name: getattr(state, attr) for name, attr in _ARRAYS.items()}
+    arrays = {name: np.asarray(getattr(state, attr)) for name, attr in _ARRAYS.items()}  # tensors too
     arrays["loss"] = np.asarray(state.losses, np.float64)
     for group, attr in _GROUPS.items():
         arrays.update({f"{group}/{k}": v for k, v in getattr(state, attr).items()})

@@ -228,10 +228,13 @@ class Trainer:
     def run_epoch(self, state: TrainState, epoch: int) -> tuple[float, float]:
         """One epoch on ``state`` (updated in place); returns the mean loss and the largest |x|.
 
-        The slots stay TensorFlow tensors until the epoch ends (one host copy).
+        The slots stay TensorFlow tensors from epoch to epoch (``state.inputs`` / ``targets`` become tensors
+        after the first; a checkpoint, the augmentation and divergence handling read them as arrays), so an
+        epoch copies no slot to or from the host: at t = 2 the slots are 268 MB, and copying them was about
+        a quarter of an epoch.
         """
         tc, n_traj = self.train_config, self.n_trajectories
-        inputs, targets = tf.constant(state.inputs), tf.constant(state.targets)
+        inputs, targets = tf.convert_to_tensor(state.inputs), tf.convert_to_tensor(state.targets)
         lr = tf.constant(learning_rate(tc, epoch), self.dtype)
         params = [tf.constant(state.params[k]) for k in PARAM_NAMES]
         opt = {k: tf.constant(v) for k, v in state.optimiser.items()}
@@ -257,28 +260,40 @@ class Trainer:
         # untrained samples (the remainder of the chunks) keep their state
         out = tf.tensor_scatter_nd_update(inputs, tf.constant(trained)[:, None], tf.concat(outs, 0))
         # propagate: slot m+1 <- output of slot m; slot 0 keeps the initial condition
-        new_inputs = np.concatenate([state.initial_inputs, out.numpy()[:-n_traj]], axis=0)
-        for r in range(tc.reinit):
-            new_inputs[n_traj + r::n_traj] = pad_channels(self.y[1:-1, r], self.nca_config.channels)
-        state.inputs = new_inputs
+        new_inputs = tf.concat([tf.convert_to_tensor(state.initial_inputs), out[:-n_traj]], axis=0)
+        if tc.reinit:
+            idx, values = self._reinit_slots()
+            new_inputs = tf.tensor_scatter_nd_update(new_inputs, idx, values)
+        state.inputs, state.targets = new_inputs, targets
         state.params = {k: p.numpy() for k, p in zip(PARAM_NAMES, params)}
         state.optimiser = {k: v.numpy() for k, v in opt.items()}
         return float(tf.reduce_mean(tf.stack(losses))), float(tf.reduce_max(tf.stack(xmaxes)))
+
+    def _reinit_slots(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """The slots of the first ``reinit`` trajectories after slot 0, and their true states (made once)."""
+        if getattr(self, "_reinit", None) is None:
+            tc, n_traj, n = self.train_config, self.n_trajectories, self.n_samples
+            idx = np.array([m for m in range(n_traj, n) if (m - n_traj) % n_traj < tc.reinit])
+            values = np.stack([pad_channels(self.y[1 + (m - n_traj) // n_traj, (m - n_traj) % n_traj],
+                                            self.nca_config.channels) for m in idx])
+            self._reinit = (tf.constant(idx[:, None]), tf.constant(values.astype(self.dtype)))
+        return self._reinit
 
     def _augment(self, state: TrainState, epoch: int) -> None:
         """Variant (b): reset trajectories ≥ 2 to trajectory 1, transform them, re-noise inputs."""
         tc, n_traj = self.train_config, self.n_trajectories
         rng = np.random.default_rng([tc.seed, epoch, 7])
-        inputs = state.inputs.reshape((self.n_transitions, n_traj) + state.inputs.shape[1:])
+        slots = np.array(state.inputs)  # a host copy (the slots may be tensors)
+        inputs = slots.reshape((self.n_transitions, n_traj) + slots.shape[1:])
         true_targets = self.y[1:]
-        targets = state.targets.reshape((self.n_transitions, n_traj) + state.targets.shape[1:])
+        targets = np.array(state.targets).reshape((self.n_transitions, n_traj) + tuple(state.targets.shape[1:]))
         for r, p in zip(range(2, n_traj), random_transforms(rng, n_traj - 2, tc.max_shift, tc.flip, tc.rotate)):
             inputs[:, r] = apply_transform(inputs[:, 1], p)
             targets[:, r] = apply_transform(true_targets[:, 1], p)
         if tc.input_noise:
             inputs[:] = blend(inputs, tc.input_noise, rng.random(inputs.shape))
-        state.inputs = inputs.reshape(state.inputs.shape).astype(self.dtype)
-        state.targets = targets.reshape(state.targets.shape).astype(self.dtype)
+        state.inputs = inputs.reshape(slots.shape).astype(self.dtype)
+        state.targets = targets.reshape(slots.shape[:-1] + (targets.shape[-1],)).astype(self.dtype)
         state.initial_inputs = state.inputs[:n_traj].copy()
 
     # ------------------------------------------------------------ checkpoint

@@ -81,7 +81,7 @@ def test_epoch_propagates_and_reinitialises():
     X_before = st.inputs.copy()
     tr.run_epoch(st, 0)
     R, M = 3, 3
-    X = st.inputs.reshape(M, R, 16, 16, 4)
+    X = np.asarray(st.inputs).reshape(M, R, 16, 16, 4)  # the slots stay tensors between epochs
     Xb = X_before.reshape(M, R, 16, 16, 4)
     np.testing.assert_array_equal(X[0], Xb[0])  # slot 0 keeps the initial conditions
     for m in range(1, M):

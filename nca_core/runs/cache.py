@@ -224,11 +224,15 @@ def training_lock(key: str, verbose: bool = False) -> Iterator[Path]:
 
 
 def ship(trained: Iterable[Trained]) -> list[Path]:
-    """Copy trained models into the shipped-weights folder (for committing)."""
+    """Copy trained models into the shipped-weights folder (for committing). A model already shipped with the
+    same weights is left as it is (another notebook may name the same model differently: the label is not
+    rewritten)."""
     paths = []
     for tr in trained:
         dest = weights_dir() / tr.job.key
-        if tr.path.resolve() != dest.resolve():
+        same = (_load_model_folder(dest) is not None
+                and _sha256(dest / "weights.npz") == _sha256(tr.path / "weights.npz"))
+        if tr.path.resolve() != dest.resolve() and not same:
             _write_model_folder(dest, tr.job, tr.result)
         paths.append(dest)
     return paths

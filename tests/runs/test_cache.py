@@ -48,6 +48,25 @@ def test_shipped_weights_are_used_and_retrain_ignores_them(dirs):
     assert experiments.train_or_load(small_job(), retrain=True, progress=False).source == "trained"
 
 
+def test_shipping_the_same_model_again_keeps_the_shipped_folder(dirs):
+    """A model shipped once is not rewritten by a notebook that names it differently (same key, same weights);
+    a retrained model with other weights under the key replaces it."""
+    import dataclasses
+    import json
+
+    tr = experiments.train_or_load(small_job(), progress=False)
+    (dest,) = experiments.ship([tr])
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    renamed = dataclasses.replace(tr, job=dataclasses.replace(tr.job, label="published t=32 seed=0"))
+    experiments.ship([renamed])
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    other = experiments.train_or_load(small_job(), retrain=True, progress=False)
+    other.result.params["b_out"][:] += 1.0  # other weights under the same key
+    other.result.save(other.path)
+    experiments.ship([dataclasses.replace(other, job=renamed.job)])
+    assert json.loads((dest / "job.json").read_text())["label"] == "published t=32 seed=0"
+
+
 def test_different_configuration_different_key():
     assert small_job(0).key != small_job(1).key
     assert job(t=16, seed=0, epochs=1).key != small_job(0).key

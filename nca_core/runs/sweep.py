@@ -251,6 +251,22 @@ def keyed(jobs: dict[K, Job], **options: Any) -> dict[K, Trained]:
     return {name: trained[job.key] for name, job in jobs.items()}
 
 
+def existing(jobs: dict[K, Job], notebook: str, tier: str) -> dict[K, Trained]:
+    """The models of ``jobs`` from the cache or the shipped weights, keyed as given: for a chapter that analyses
+    models and trains none. At the ``smoke`` tier (two-epoch models that prove the code path; seconds) the
+    missing ones are trained; at any other a missing model raises ``ValueError`` naming it and the command
+    that trains it."""
+    if tier == "smoke":
+        return keyed(jobs, progress=False, echo=quiet)
+    found = {name: lookup(job) for name, job in jobs.items()}
+    missing = [f"{job.label} ({job.key})" for name, job in jobs.items() if found[name] is None]
+    if missing:
+        raise ValueError(f"tier={tier!r}: models not shipped or cached: {', '.join(missing)}; the {notebook} "
+                         f"notebook trains none: `nca-book models {notebook} --profile {tier}` trains them, or "
+                         "choose a tier whose models are shipped (`nca-book status` lists them)")
+    return found
+
+
 def _in_process(jobs: list[Job], retrain: bool, progress: bool, echo: Callable[[str], None] | None,
                 on_model: Callable[[Trained], None] | None, desc: str) -> list[Trained]:
     """One model after the other in this process, a bar over the models (and one per model's epochs)."""

@@ -10,6 +10,7 @@ from nca_core.chapters.between_frames import claims, measure
 from nca_core.chapters.between_frames.measure import Between, Track, track
 from nca_core.chapters.between_frames.notebooks import BETWEEN_FRAMES
 from nca_core.data import gray_scott as pde
+from nca_core.runs import sweep
 
 
 def _y0(size: int = 16) -> np.ndarray:
@@ -146,7 +147,7 @@ def test_it_reads_the_time_sampling_models_of_a_tier_and_trains_none(monkeypatch
 
     quick = {j.key for j in registry.jobs("time_sampling", "quick")}
     assert {j.key for j in BETWEEN_FRAMES.models("quick")} == quick
-    monkeypatch.setattr(measure, "lookup", lambda job: None)
+    monkeypatch.setattr(sweep, "lookup", lambda job: None)
     with pytest.raises(ValueError, match="trains none"):
         measure.models(BETWEEN_FRAMES.at("long"))
 

@@ -17,6 +17,7 @@ from nca_core.chapters.weights.notebooks import WEIGHTS
 from nca_core.core.config import NCAConfig
 from nca_core.core.model import NCA
 from nca_core.data import gray_scott as pde
+from nca_core.runs import sweep
 
 GS = pde.PRESETS["published"]
 
@@ -269,7 +270,7 @@ def test_it_reads_the_shipped_models_and_trains_none(monkeypatch):
     keys = {j.label: j.key for j in WEIGHTS.models("long")}
     assert set(keys.values()) == {"844b52d1953d8e62", "e3d9c015de39346d", "34918888ac5d482d",  # Gray-Scott 4, 16, 32
                                   "a2c4e7e5a0871209", "865c7203f75fe190", "4a37bc6af7d6a778"}  # the morph ones
-    monkeypatch.setattr(measure, "lookup", lambda job: None)
+    monkeypatch.setattr(sweep, "lookup", lambda job: None)
     with pytest.raises(ValueError, match="trains none"):
         measure.models(WEIGHTS.at("long"))
 

@@ -243,3 +243,21 @@ def test_in_process_sweep_hands_over_each_model_as_it_finishes(dirs, monkeypatch
     monkeypatch.setattr(sweep, "train_or_load", real)
     out = sweep.run(jobs, progress=False, echo=lambda text: None, on_model=on_model)
     assert seen == [j.key for j in jobs[:2]] + [j.key for j in jobs] and [t.job.key for t in out] == seen[2:]
+
+
+def test_existing_reads_what_is_there_trains_only_the_smoke_tier_and_names_what_is_missing(dirs, monkeypatch):
+    jobs = {"a": tiny(0), "b": tiny(1)}
+    with pytest.raises(ValueError) as err:
+        sweep.existing(jobs, "between_frames", "long")
+    msg = str(err.value)
+    assert "tier='long'" in msg and jobs["a"].key in msg and jobs["b"].key in msg
+    assert "`nca-book models between_frames --profile long`" in msg
+    train_or_load(jobs["a"], progress=False)
+    with pytest.raises(ValueError) as err:  # only the missing one is named
+        sweep.existing(jobs, "between_frames", "long")
+    assert jobs["a"].key not in str(err.value) and jobs["b"].key in str(err.value)
+    train_or_load(jobs["b"], progress=False)
+    monkeypatch.setattr(sweep, "train_or_load", lambda *a, **k: pytest.fail("trained"))
+    found = sweep.existing(jobs, "between_frames", "long")
+    assert {k: tr.job.key for k, tr in found.items()} == {k: j.key for k, j in jobs.items()}
+    assert all(tr.source == "cache" for tr in found.values())

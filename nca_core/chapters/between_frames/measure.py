@@ -33,7 +33,7 @@ from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.model import NCA
 from nca_core.data import gray_scott as pde
 from nca_core.runs import store, sweep
-from nca_core.runs.cache import Trained, lookup
+from nca_core.runs.cache import Trained
 
 #: a rollout: ``(x0 [B, H, W, 2], steps) -> [steps, B, H, W, C]`` (every state after steps 1…N, C ≥ 2,
 #: the observable A, B first); an NCA's ``trajectory``, or an oracle's
@@ -159,23 +159,9 @@ def frame_start(start: int, t: int) -> int:
 
 # ------------------------------------------------------------------ the chapter's run
 def models(P: SimpleNamespace) -> dict[int, Trained]:
-    """The cached or shipped models of the notebook's tier, keyed by t. Trains none of a real tier: a missing
-    model raises ``ValueError`` naming it and the command that trains it. The ``smoke`` tier's models (two
-    epochs: they prove the code path) are trained in seconds when missing."""
-    if P.tier == "smoke":
-        return sweep.keyed(between_jobs(P), progress=False, echo=sweep.quiet)
-    out, missing = {}, []
-    for t, job in between_jobs(P).items():
-        found = lookup(job)
-        if found is None:
-            missing.append(f"{job.label} ({job.key})")
-        else:
-            out[t] = found
-    if missing:
-        raise ValueError(f"tier={P.tier!r}: models not shipped or cached: {', '.join(missing)}; this chapter trains "
-                         f"none: `nca-book models between_frames --profile {P.profile}` trains them, or choose "
-                         "a tier whose models are shipped (quick, long)")
-    return out
+    """The cached or shipped models of the notebook's tier, keyed by t (:func:`nca_core.runs.sweep.existing`:
+    trains only the smoke tier's)."""
+    return sweep.existing(between_jobs(P), "between_frames", P.tier)
 
 
 def nca_rollout(model: NCA) -> Rollout:

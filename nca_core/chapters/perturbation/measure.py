@@ -56,7 +56,7 @@ from nca_core.core import surgery
 from nca_core.core.model import NCA, PARAM_NAMES
 from nca_core.data import gray_scott as pde
 from nca_core.runs import store, sweep
-from nca_core.runs.cache import Trained, lookup
+from nca_core.runs.cache import Trained
 
 #: the store's kind of this chapter's sweeps
 KIND = "perturbation"
@@ -400,19 +400,8 @@ def stored_sweep(name: str, tr: Trained, task: Task, P: SimpleNamespace, rows=()
 
 # ------------------------------------------------------------------ the chapter's run
 def _read(jobs: dict, P: SimpleNamespace) -> dict:
-    """The models of ``jobs``: trained only at the smoke tier (seconds), else cached or shipped (``ValueError``
-    naming the missing ones and the command that trains them)."""
-    if P.tier == "smoke":
-        return sweep.keyed(jobs, progress=False, echo=sweep.quiet)
-    out, missing = {}, []
-    for k, job in jobs.items():
-        found = lookup(job)
-        (missing.append(f"{job.label} ({job.key})") if found is None else out.__setitem__(k, found))
-    if missing:
-        raise ValueError(f"tier={P.tier!r}: models not shipped or cached: {', '.join(missing)}; this chapter trains "
-                         f"none: `nca-book models perturbation --profile {P.profile}` trains them, or choose a "
-                         "tier whose models are shipped (quick, long)")
-    return out
+    """The models of ``jobs`` (:func:`nca_core.runs.sweep.existing`: trains only the smoke tier's)."""
+    return sweep.existing(jobs, "perturbation", P.tier)
 
 
 @dataclass

@@ -38,7 +38,7 @@ from nca_core.chapters.read_back.jobs import read_back_jobs
 from nca_core.core.checkpoint import data_fingerprint
 from nca_core.data import gray_scott as pde
 from nca_core.runs import store, sweep
-from nca_core.runs.cache import Trained, lookup
+from nca_core.runs.cache import Trained
 
 #: the library's terms, in order
 TERMS = ("1", "A", "B", "A²", "AB", "B²", "A²B", "AB²", "A³", "B³", "∇²A", "∇²B")
@@ -205,18 +205,8 @@ class ReadBack:
 
 
 def models(P: SimpleNamespace) -> dict[int, Trained]:
-    """The tier's models, keyed by t; as :func:`nca_core.chapters.between_frames.measure.models` (trains only
-    the smoke tier's)."""
-    if P.tier == "smoke":
-        return sweep.keyed(read_back_jobs(P), progress=False, echo=sweep.quiet)
-    out, missing = {}, []
-    for t, job in read_back_jobs(P).items():
-        found = lookup(job)
-        (missing.append(f"{job.label} ({job.key})") if found is None else out.__setitem__(t, found))
-    if missing:
-        raise ValueError(f"tier={P.tier!r}: models not shipped or cached: {', '.join(missing)}; this chapter trains "
-                         f"none: `nca-book models read_back --profile {P.profile}` trains them")
-    return out
+    """The tier's models, keyed by t (:func:`nca_core.runs.sweep.existing`: trains only the smoke tier's)."""
+    return sweep.existing(read_back_jobs(P), "read_back", P.tier)
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -57,7 +57,7 @@ from nca_core.core.perception import perceive
 from nca_core.core.surgery import ablated, edited
 from nca_core.data import gray_scott as pde
 from nca_core.runs import store, sweep
-from nca_core.runs.cache import Trained, lookup
+from nca_core.runs.cache import Trained
 
 #: the stencils that form one kernel family (the others are each a family of their own)
 FAMILIES = {"SOBEL_X": "gradient", "SOBEL_Y": "gradient", "LAP": "Laplacian", "ID": "identity", "AV": "average"}
@@ -387,24 +387,11 @@ def morph_model(name: str, tr: Trained, P: SimpleNamespace, progress: bool = Tru
 
 # ------------------------------------------------------------------ the chapter's run
 def models(P: SimpleNamespace) -> dict[str, tuple[str, Trained]]:
-    """The cached or shipped models of the notebook's tier, by name: (task, model). Trains none of a real tier
-    (a missing model raises ``ValueError`` naming it); the ``smoke`` models (seconds) are trained when missing."""
+    """The cached or shipped models of the notebook's tier, by name: (task, model)
+    (:func:`nca_core.runs.sweep.existing`: trains only the smoke tier's)."""
     jobs = weights_jobs(P)
-    if P.profile == "smoke":
-        done = sweep.keyed({n: j for n, (_, j) in jobs.items()}, progress=False, echo=sweep.quiet)
-        return {n: (task, done[n]) for n, (task, _) in jobs.items()}
-    out, missing = {}, []
-    for n, (task, job) in jobs.items():
-        found = lookup(job)
-        if found is None:
-            missing.append(f"{n}: {job.label} ({job.key})")
-        else:
-            out[n] = (task, found)
-    if missing:
-        raise ValueError(f"profile={P.profile!r}: models not shipped or cached: {', '.join(missing)}; this chapter "
-                         f"trains none: `nca-book models weights --profile {P.profile}` trains them, or choose a "
-                         "profile whose models are shipped (quick, long)")
-    return out
+    found = sweep.existing({n: j for n, (_, j) in jobs.items()}, "weights", P.tier)
+    return {n: (task, found[n]) for n, (task, _) in jobs.items()}
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 
 from nca_core import __version__, fileio
 from nca_core.chapters.claim import Claim
+from nca_core.chapters.question import Question
 from nca_core.runs.job import data_hash
 from nca_core.view.plotting import figure_dir
 
@@ -33,10 +34,12 @@ def evidence(c: Claim | dict) -> str:
 def claims_markdown(claims: Sequence[Claim]) -> str:
     """Markdown tables: the paper's claims (claim, what this run measured and the threshold, verdict), then the
     set-up checks of our own, if any, in a table of their own; every cell escaped (:func:`cell`)."""
-    paper = [c for c in claims if not c.setup]
+    asked = [c for c in claims if isinstance(c, Question) and not c.setup]  # Beyond the paper: our questions
+    paper = [c for c in claims if not c.setup and not isinstance(c, Question)]
     setup = [c for c in claims if c.setup]
     out = []
-    for rows, head in ((paper, "claim (paper)"), (setup, "check (our set-up, not a claim of the paper)")):
+    for rows, head in ((paper, "claim (paper)"), (asked, "question (ours, not a claim of the paper)"),
+                       (setup, "check (our set-up, not a claim of the paper)")):
         if rows:
             out += ([""] if out else []) + [f"| {head} | this run | verdict |", "|---|---|---|"]
             out += [f"| {cell(c.text)} | {evidence(c)} | {c.label} |" for c in rows]
@@ -83,7 +86,8 @@ def claims_tables(html: str) -> list[list[list[str]]]:
 
     parser = Tables()
     parser.feed(html)
-    return [t for t in parser.tables if t and any(h.startswith(("claim", "check")) for h in t[0]) and "verdict" in t[0]]
+    return [t for t in parser.tables
+            if t and any(h.startswith(("claim", "check", "question")) for h in t[0]) and "verdict" in t[0]]
 
 
 def claims_table_problems(html: str) -> list[str]:
@@ -98,7 +102,7 @@ def claims_table_problems(html: str) -> list[str]:
                 problems.append(f"{len(row)} cells where the header has {len(head)}: {row}")
             elif not row[v].startswith(VERDICT_MARKS):
                 problems.append(f"verdict cell {row[v]!r} is not a verdict: {row}")
-            elif not all(row[i] for i, h in enumerate(head) if h.startswith(("claim", "check", "this"))):
+            elif not all(row[i] for i, h in enumerate(head) if h.startswith(("claim", "check", "question", "this"))):
                 problems.append(f"an empty claim or evidence cell: {row}")
     return problems
 

@@ -33,6 +33,9 @@ Every verdict follows these rules, written once (`nca_core/chapters/claim.py`) a
    - the models or parameters the comparison needs (a parameter override dropped them).
 3. **Set-up checks** (our own data preparation, e.g. the morph task's 80×80 lattice) are listed in their own
    table on their page and are not counted among the paper's claims.
+4. **Questions of our own** (the part *Beyond the paper*) follow the same rules with other words:
+   **✅ yes / ❌ no** against a criterion stated in the row and set before the first run on the shipped models,
+   **➖ not answered here** when the run lacks what the question needs. They are counted apart from the paper's claims.
 """
 
 

@@ -52,3 +52,15 @@ def test_provenance_says_what_the_data_hash_is():
     s = spec(copies=2, seed=0)
     line = report.provenance("quick", {}, data=s)
     assert f"training data {data_hash(s)} (a hash of the generated arrays" in line
+
+
+def test_questions_of_our_own_are_headed_as_ours_not_as_the_papers_claims():
+    from nca_core.chapters.question import Question
+
+    text = report.claims_markdown([report.Claim("a", "x", True, "t"), Question("q?", "y", False, "c")])
+    assert "| claim (paper) | this run | verdict |" in text
+    assert "| question (ours, not a claim of the paper) | this run | verdict |" in text
+    paper, ours = text.split("| question (ours")
+    assert "| a |" in paper and "| q? |" in ours and "❌ no" in ours
+    only = report.claims_markdown([Question("q?", "y", None, "c")])
+    assert "claim (paper)" not in only and "➖ not answered here" in only

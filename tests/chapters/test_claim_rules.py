@@ -27,3 +27,4 @@ def test_not_tested_says_what_is_lacking_and_what_would_decide():
 def test_the_rules_are_stated_with_their_numbers():
     assert f"over {claim.SEEDS_FOR_ABSENCE} seeds" in claim.RULES
     assert "ξ = 0 is no noise" in claim.RULES and "Set-up checks" in claim.RULES
+    assert "not answered here" in claim.RULES and "Questions of our own" in claim.RULES

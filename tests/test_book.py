@@ -121,6 +121,25 @@ def test_built_page_in_headless_chromium(built_book, chrome):
         d.quit()
 
 
+def test_every_figure_cell_shows_its_figure(smoke_book):
+    """A cell that draws a figure (``fig = figures.…``) shows it on the page: an image among its outputs (a
+    chapter's figures once restored matplotlib's ``interactive`` flag and the later figures of the page were
+    drawn and saved but never shown)."""
+    import json
+    import re
+
+    executed = sorted((smoke_book / "book" / "_executed").glob("*.ipynb"))
+    assert len(executed) > 10
+    blank = []
+    for path in executed:
+        for cell in json.loads(path.read_text())["cells"]:
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "code" and re.search(r"^\s*fig\w* = figures\.", src, re.M):
+                if not any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+                    blank.append(f"{path.name}: {src.splitlines()[0]}")
+    assert blank == []
+
+
 def test_every_figure_is_readable_at_the_columns_width(smoke_book):
     """No text of a chapter's figure is smaller than about 8 pt as the page shows it (the PNG shrunk to the
     688-pixel column if wider; :func:`nca_core.view.plotting.smallest_text_pt`, recorded in each PNG)."""

@@ -3,6 +3,8 @@ row of rollouts at increasing σ."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from nca_core.chapters.gray_scott.quality import TARGET_INVASION
@@ -18,11 +20,21 @@ WIDTH = 7.4
 CLIP = 3.0
 
 
+@contextmanager
 def _style():
-    import matplotlib.pyplot as plt
+    """The chapter's font sizes while its figures are drawn. Only those settings are set and put back:
+    ``plt.rc_context`` puts back every setting, among them the ``interactive`` flag that Jupyter's inline
+    backend sets when pyplot is first imported inside it, so the later figures of a page were never shown."""
+    import matplotlib
 
-    return plt.rc_context({"font.size": FONT, "axes.titlesize": FONT, "axes.labelsize": FONT,
-                           "xtick.labelsize": FONT, "ytick.labelsize": FONT, "legend.fontsize": FONT})
+    sizes = {k: FONT for k in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                               "legend.fontsize")}
+    before = {k: matplotlib.rcParams[k] for k in sizes}
+    matplotlib.rcParams.update(sizes)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(before)
 
 
 def _panel(ax, c: Curve, xs: np.ndarray, m: dict[str, np.ndarray], what: str, xlabel: str) -> None:

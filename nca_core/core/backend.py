@@ -54,4 +54,9 @@ quiet_tensorflow()
 
 import tensorflow as tf  # noqa: E402
 
+# TensorFlow's Python logger warns when a tf.function is traced again after 5 calls ("triggered tf.function
+# retracing"). Every model compiles its own rollout, so a chapter that runs many models (the regimes, the ablated
+# and perturbed copies of one model) trips it by design, and the warning lands on the book's pages: errors only.
+tf.get_logger().setLevel("ERROR")
+
 __all__ = ["tf", "quiet_tensorflow"]

@@ -60,7 +60,7 @@ def fig3(traj: np.ndarray, steps: list[int]) -> list[Claim]:
     maze = all(s["contrast"] > CONTRAST for s in stats) and all(np.isfinite(s["wavelength"]) for s in stats)
     return [
         Claim("Labyrinthine (maze-like) patterns form from every training initial condition",
-              "B contrast " + ", ".join(f"{s['contrast']:.2f}" for s in stats) + "; dominant wavelength "
+              "B contrast " + ", ".join(f"{s['contrast']:.4g}" for s in stats) + "; dominant wavelength "
               + ", ".join(f"{s['wavelength']:.1f}" for s in stats) + " cells", maze,
               f"B contrast > {CONTRAST:g} and a finite dominant wavelength in every trajectory"),
         Claim("The pattern has not reached a steady state at the end of the trajectory",

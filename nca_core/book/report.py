@@ -38,7 +38,7 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
     paper = [c for c in claims if not c.setup and not isinstance(c, Question)]
     setup = [c for c in claims if c.setup]
     out = []
-    for rows, head in ((paper, "claim (paper)"), (asked, "question (ours, not a claim of the paper)"),
+    for rows, head in ((paper, "claim (paper)"), (asked, "question (ours)"),
                        (setup, "check (our set-up, not a claim of the paper)")):
         if rows:
             out += ([""] if out else []) + [f"| {head} | this run | verdict |", "|---|---|---|"]

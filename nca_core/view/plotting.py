@@ -33,6 +33,8 @@ _book_resolution()
 COLUMN_PX = 688
 #: the smallest text a figure may show, in points as a reader sees it at the column's width
 MIN_PT = 8.0
+#: the widest :func:`snapshot_grid` (inches, labels aside): its 9-pt labels then show at ≥ 8 pt in the column
+GRID_WIDTH = 7.4
 #: the PNG text chunk in which :func:`save_figure` records the smallest text of a figure (in points on the page)
 SMALLEST_TEXT_KEY = "nca:smallest-text-pt"
 
@@ -128,7 +130,9 @@ def snapshot_grid(rows: Sequence[Sequence[np.ndarray | None]], row_labels: Seque
     import matplotlib.pyplot as plt
 
     nr, nc = len(rows), max(len(r) for r in rows)
-    fig, axes = plt.subplots(nr, nc, figsize=(size * nc + (0.6 if colorbar else 0), size * nr), squeeze=False)
+    bar = 0.6 if colorbar else 0.0
+    size = min(size, (GRID_WIDTH - bar) / nc)  # many columns: smaller panels, 9-pt labels still ≥ 8 pt on the page
+    fig, axes = plt.subplots(nr, nc, figsize=(size * nc + bar, size * nr), squeeze=False)
     im = None
     shapes = [img.shape for row in rows for img in row if img is not None]
     aspect = shapes[0][0] / shapes[0][1] if shapes else 1.0  # of an empty panel: that of the images

@@ -184,3 +184,22 @@ def test_kernel_codes_are_keyed_with_their_stencils():
                                                            "LAP Laplacian")
     assert kernel_key("A: relu", "ID_LAP_AV", "ID_LAP") == "ID identity · LAP Laplacian · AV neighbour average"
     assert kernel_key("C = 16", "t = 32", "relu") == ""
+
+
+def test_a_snapshot_grid_of_many_columns_keeps_its_labels_legible(monkeypatch):
+    """Fig 5 at the long tier has 6 snapshot columns (3 rows), Fig 3 up to 9: the grid narrows its panels so
+    that the 9-pt labels show at >= 8 pt in the column (at 1.9 in per panel Fig 5's showed at 6.6 pt)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nca_core.view import plotting
+
+    img = np.zeros((64, 64))
+    for cols, rows in ((6, 3), (9, 4), (2, 3)):
+        fig = plotting.snapshot_grid([[img] * cols] * rows, ["PDE", "NCA", "|NCA − PDE|", "x"][:rows],
+                                     [f"n = {n}" for n in range(cols)], title="a title")
+        assert plotting.smallest_text_pt(fig) >= plotting.MIN_PT
+        assert fig.get_size_inches()[0] <= plotting.GRID_WIDTH + 1e-9
+    plt.close("all")

@@ -112,21 +112,28 @@ def show_status(names: list[str], profile: str, overrides: dict[str, Any], check
     return 1 if check and todo else 0
 
 
-def best_profiles(names: list[str], overrides: dict[str, Any]) -> dict[str, str]:
-    """``--profile best``: each notebook at the longest-trained profile whose models are all there."""
-    status = _status_module()
-    chosen = {name: status.best_profile(name, overrides) for name in names}
-    print("nca-book: profile best: " + ", ".join(f"{n} {p}" for n, p in chosen.items()), flush=True)
-    return chosen
+def best_profiles(names: list[str], overrides: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """``--profile best``: each notebook at the longest-trained profile whose models are all there, or at
+    the part of the grid tier that is there (:mod:`nca_core.book.best`); the profiles and, per notebook,
+    the restriction of its grid axes."""
+    from nca_core.book import best
+
+    chosen = {name: best.choose(name, overrides) for name in names}
+    print("nca-book: profile best: " + ", ".join(
+        f"{n} {c.profile}" + "".join(f" {k}={v}" for k, v in c.overrides.items()) for n, c in chosen.items()),
+        flush=True)
+    return {n: c.profile for n, c in chosen.items()}, {n: c.overrides for n, c in chosen.items()}
 
 
-def warn_missing(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any]) -> None:
+def warn_missing(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any],
+                 restricted: dict[str, dict[str, Any]] | None = None) -> None:
     """Before a run: say which models are neither shipped nor cached (the run trains them first)."""
     profiles = profile if isinstance(profile, dict) else dict.fromkeys(names, profile)
+    given = {name: notebook_overrides(name, overrides, restricted) for name in names}
     for name in names:
-        check_parameters(name, profiles[name], registry.overrides_for(name, overrides))
+        check_parameters(name, profiles[name], given[name])
     status = _status_module()
-    rows = [r for name in names for r in status.model_status([name], profiles[name], overrides)]
+    rows = [r for name in names for r in status.model_status([name], profiles[name], given[name])]
     todo = status.missing(rows)
     if todo:
         epochs = sum(r.epochs - (r.epoch or 0) for r in todo)
@@ -136,13 +143,21 @@ def warn_missing(names: list[str], profile: str | dict[str, str], overrides: dic
               + ". " + ", ".join(f"`nca-book status --profile {p}`" for p in tiers) + " lists them.", flush=True)
 
 
+def notebook_overrides(name: str, overrides: dict[str, Any], restricted: dict[str, dict[str, Any]] | None = None
+                       ) -> dict[str, Any]:
+    """The parameters given to notebook ``name``: ``restricted`` (``--profile best``'s part of a grid),
+    then the command line's ``-p`` where the notebook declares them (these win)."""
+    return {**(restricted or {}).get(name, {}), **registry.overrides_for(name, overrides)}
+
+
 #: notebooks that read what the others recorded (the report: their claims), run after all the others
 LAST = ("report",)
 
 
 def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: dict[str, Any], root: Path,
-                  jobs: int = 1) -> list[Path]:
-    """Execute notebooks with papermill (``profile``: one for all, or one per notebook); returns the
+                  jobs: int = 1, restricted: dict[str, dict[str, Any]] | None = None) -> list[Path]:
+    """Execute notebooks with papermill (``profile``: one for all, or one per notebook; ``restricted``:
+    per notebook, parameters under the command line's, see :func:`notebook_overrides`); returns the
     executed copies. ``jobs`` > 1: that many at a time, each in a process of its own (the kernels are
     processes anyway; a notebook spends much of its time in one core: imports, figures, videos), the
     notebooks of :data:`LAST` after all the others."""
@@ -151,14 +166,13 @@ def run_notebooks(names: list[str], profile: str | dict[str, str], overrides: di
     fig_dir = out_dir / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:  # validate everything first: a failed run writes nothing
-        applicable = registry.overrides_for(name, overrides)
-        check_parameters(name, profiles[name], applicable)
+        check_parameters(name, profiles[name], notebook_overrides(name, overrides, restricted))
     os.environ["NCA_FIGURE_DIR"] = str(fig_dir)
     log_dir = out_dir / "logs"
     log_dir.mkdir(exist_ok=True)
 
     def task(name: str) -> tuple[str, str, dict[str, Any], str, str]:
-        params = {"profile": profiles[name], **registry.overrides_for(name, overrides)}
+        params = {"profile": profiles[name], **notebook_overrides(name, overrides, restricted)}
         return name, str(root / "notebooks" / f"{name}.ipynb"), params, str(out_dir), str(log_dir / f"{name}.log")
 
     if jobs <= 1:
@@ -368,15 +382,15 @@ def main(argv: list[str] | None = None) -> int:
             check_overrides(names, overrides)
             if args.cmd == "status":
                 return show_status(names, args.profile, overrides, args.check)
-            profile = best_profiles(names, overrides) if args.profile == BEST else args.profile
-            warn_missing(names, profile, overrides)
+            profile, restricted = best_profiles(names, overrides) if args.profile == BEST else (args.profile, {})
+            warn_missing(names, profile, overrides, restricted)
             if args.ship:
                 from nca_core.runs import store
 
                 os.environ[store.SHIP_ENV] = "1"  # read by the kernels, which inherit the environment
             from nca_core import validate
 
-            run_notebooks(names, profile, overrides, repo_root(), validate.integer("--jobs", args.jobs, 1))
+            run_notebooks(names, profile, overrides, repo_root(), validate.integer("--jobs", args.jobs, 1), restricted)
             return 0
         if args.cmd == "build":
             return build_book(repo_root(), args.extra)

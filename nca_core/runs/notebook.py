@@ -28,6 +28,9 @@ class Notebook:
         figures: the files it writes into the figure folder (the chapter's ``figures`` module
             names them from the same constants).
         constraints: checks involving several parameters.
+        axes: two list parameters whose cross product is the grid of models (e.g. time samplings ×
+            seeds), so that a part of the grid can be run while the rest trains
+            (:mod:`nca_core.book.best`); empty if the notebook has no such grid.
     """
 
     name: str
@@ -36,6 +39,12 @@ class Notebook:
     jobs: Callable[[types.SimpleNamespace], Iterable[Job]] | None = None
     figures: tuple[str, ...] = ()
     constraints: tuple[Constraint, ...] = field(default_factory=tuple)
+    axes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.axes and (len(self.axes) != 2 or any(a not in self.params for a in self.axes)):
+            raise ValueError(f"axes={self.axes!r} is not accepted for notebook {self.name!r}; accepted: "
+                             f"two of its list parameters ({', '.join(self.params)})")
 
     def resolve(self, namespace: dict[str, Any]) -> tuple[types.SimpleNamespace, dict[str, Any]]:
         """The parameters from a notebook's ``globals()`` (see :func:`nca_core.runs.params.resolve`)."""

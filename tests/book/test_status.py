@@ -110,7 +110,8 @@ def test_best_profile_is_the_longest_tier_with_every_model_there(dirs, monkeypat
     import nca_core.cli as cli
 
     ran = {}
-    monkeypatch.setattr(cli, "run_notebooks", lambda names, profile, overrides, root, jobs=1: ran.update(profile))
+    monkeypatch.setattr(cli, "run_notebooks",
+                        lambda names, profile, overrides, root, jobs=1, restricted=None: ran.update(profile))
     assert cli_main(["run", "time_sampling", "gray_scott_data", "--profile", "best"]) == 0
     assert ran == {"time_sampling": "long", "gray_scott_data": "quick"}
     out = capsys.readouterr().out

@@ -67,7 +67,8 @@ TIME_SAMPLING = Notebook(
         "video_every": Param({"smoke": 16, "quick": 4, "paper": 1}, integer(1), "steps between video frames"),
     },
     lambda P: jobs.sampling_jobs(P).values(),
-    (FIG4, FIG4_LOSS, FIG5, S4, S5, S6))
+    (FIG4, FIG4_LOSS, FIG5, S4, S5, S6),
+    axes=("sampling", "seeds"))
 
 NOISE = Notebook(
     "noise", GRAY_SCOTT, {
@@ -83,7 +84,8 @@ NOISE = Notebook(
         "window": Param(same(3), integer(1), "moving-average window (in ξ values) of Fig 6A"),
     },
     lambda P: jobs.noise_jobs(P).values(),
-    (FIG6,))
+    (FIG6,),
+    axes=("noise_levels", "seeds"))
 
 #: the chapter's notebooks, in reading order
 NOTEBOOKS = (GRAY_SCOTT_DATA, TIME_SAMPLING, NOISE)

@@ -1,0 +1,80 @@
+"""``--profile best`` runs a notebook on the part of the grid tier that is trained, when that part holds
+more than the tier below it (:mod:`nca_core.book.best`)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from nca_core.book import best, registry
+from nca_core.runs import cache
+from nca_core.runs.notebook import Notebook
+from nca_core.runs.params import Param, int_list, same
+from tests.book.test_status import a_model_folder
+
+
+def test_rectangle_is_the_largest_block_of_ready_pairs():
+    ready = {(1, 0), (2, 0), (4, 0), (1, 1), (2, 1), (32, 1), (32, 0)}
+    rows, cols = best.rectangle([1, 2, 4, 32], [0, 1, 2], lambda a, b: (a, b) in ready)
+    assert (rows, cols) == ([1, 2, 32], [0, 1])  # 6 pairs; [1, 2, 4, 32] × [0] has only 4
+    # a tie in pairs goes to more seeds: 2 × 2 rather than 4 × 1
+    ready = {(1, 0), (2, 0), (1, 1), (2, 1), (4, 2), (8, 2), (16, 2), (32, 2)}
+    assert best.rectangle([1, 2, 4, 8, 16, 32], [0, 1, 2], lambda a, b: (a, b) in ready) == ([1, 2], [0, 1])
+    assert best.rectangle([1, 2], [0], lambda a, b: False) == ([], [])
+
+
+def ship(jobs):
+    for job in jobs:
+        if not (cache.weights_dir() / job.key).exists():
+            shutil.copytree(a_model_folder(), cache.weights_dir() / job.key)
+
+
+def test_a_part_of_the_grid_is_chosen_only_when_it_holds_more_than_the_tier_below(dirs):
+    def grid(sampling, seeds):
+        return registry.jobs("time_sampling", "grid", {"sampling": sampling, "seeds": seeds})
+
+    ship(registry.jobs("time_sampling", "long"))  # t = 4, 16, 32, seed 0
+    assert best.choose("time_sampling") == best.Choice("long")
+    ship(grid([32], [0, 1, 2]))  # three models, but on one time sampling: the long tier's three t would be lost
+    assert best.partial_grid("time_sampling") == {"sampling": [32], "seeds": [0, 1, 2]}
+    assert best.choose("time_sampling") == best.Choice("long")
+    ship(grid([4, 16], [0]))  # as many t as long and as many models: nothing gained
+    assert best.choose("time_sampling") == best.Choice("long")
+    ship(grid([1, 2], [0]))
+    assert best.choose("time_sampling") == best.Choice("grid", {"sampling": [1, 2, 4, 16, 32], "seeds": [0]})
+    ship(grid([1, 2, 4, 16], [1]))
+    assert best.choose("time_sampling") == best.Choice("grid", {"sampling": [1, 2, 4, 16, 32], "seeds": [0, 1]})
+    # the command line's parameters are respected: a run at 8 channels asked for 16 finds no grid model
+    assert best.choose("time_sampling", {"channels": 16}) == best.Choice("quick")
+    ship(registry.jobs("time_sampling", "grid"))  # the whole grid: the grid tier itself, unrestricted
+    assert best.choose("time_sampling") == best.Choice("grid")
+
+
+def test_best_passes_the_restriction_to_the_notebook_under_the_command_line(dirs, monkeypatch, capsys):
+    import nca_core.cli as cli
+
+    ship(registry.jobs("time_sampling", "long"))
+    ship(registry.jobs("time_sampling", "grid", {"sampling": [1, 2, 4, 16, 32], "seeds": [0]}))
+    seen = {}
+
+    def fake_execute(name, src, parameters, out_dir, log):
+        seen[name] = parameters
+        return 0.0
+
+    monkeypatch.setattr(cli, "_execute", fake_execute)
+    monkeypatch.setattr(cli, "repo_root", lambda: dirs)
+    monkeypatch.setattr(cli.executed, "tidy_file", lambda path: None)
+    assert cli.main(["run", "time_sampling", "--profile", "best"]) == 0
+    assert seen["time_sampling"] == {"profile": "grid", "sampling": [1, 2, 4, 16, 32], "seeds": [0]}
+    assert "time_sampling grid sampling=[1, 2, 4, 16, 32] seeds=[0]" in capsys.readouterr().out
+    assert cli.main(["run", "time_sampling", "--profile", "best", "-p", "seeds", "[0]", "-p", "sampling", "[4]"]) == 0
+    assert seen["time_sampling"] == {"profile": "grid", "sampling": [4], "seeds": [0]}  # -p wins
+
+
+def test_axes_must_be_two_declared_parameters():
+    seeds = Param(same([0]), int_list(0), "seeds")
+    with pytest.raises(ValueError, match=r"axes=\('seeds',\).*two of its list parameters"):
+        Notebook("x", "part", {"seeds": seeds}, axes=("seeds",))
+    with pytest.raises(ValueError, match="axes=.*'t'"):
+        Notebook("x", "part", {"seeds": seeds}, axes=("seeds", "t"))

@@ -158,7 +158,8 @@ def test_identity_model_errors_are_the_frame_distances():
     expect = [np.linalg.norm(y[0] - y[k]) for k in (1, 2, 3)]
     np.testing.assert_allclose(m.errors, expect, rtol=1e-5)
     np.testing.assert_allclose(m.extrapolation_error, expect[-1], rtol=1e-5)
-    assert m.diverged_at is None and m.hidden.shape == (5, 80, 80, 2)
+    assert m.diverged_at is None and m.obs.shape == (5, 80, 80, 4)
+    np.testing.assert_allclose(m.obs, np.broadcast_to(y[0], m.obs.shape), atol=0.5 / 255)  # 8-bit pictures
     assert m.iou == pytest.approx(float(emoji_eval.shape_iou(y[0], y[3])))
 
 
@@ -170,6 +171,117 @@ def test_blown_up_rollout_is_marked_diverged():
     m = emoji_eval.evaluate(_fake(cfg, p, t=4), y, extrapolate=8)
     assert m.diverged_at == 32 and np.isnan(m.obs[-1]).all() and m.extrapolation_error == np.inf
     assert np.isfinite(m.errors[:3]).all()
+
+
+def _stored_fake(cfg: NCAConfig, p: dict, t: int = 2, label: str = "m") -> SimpleNamespace:
+    """:func:`_fake` with what the store keys a model by (a weights hash) and a source that is shipped."""
+    tr = _fake(cfg, p, t, label)
+    tr.weights_hash, tr.source = "feedc0ffee00", "shipped"
+    return tr
+
+
+def _random_weights(cfg: NCAConfig, scale: float = 0.1) -> dict:
+    rng = np.random.default_rng(1)
+    return {k: rng.normal(0, scale, v.shape).astype(np.float32) for k, v in _zero(cfg).items()}
+
+
+def test_evaluation_is_stored_shipped_and_loaded_without_a_rollout(dirs, monkeypatch):
+    """A model's rollout measures are computed once and then loaded, from the results cache or (with it empty:
+    a fresh clone) from the shipped artefacts, equal to the computed ones; a damaged shipped file is recomputed."""
+    y = emoji_eval.targets()
+    cfg = NCAConfig.emoji(channels=6)
+    tr = _stored_fake(cfg, _random_weights(cfg), t=3)
+    monkeypatch.setenv("NCA_SHIP_ARTEFACTS", "1")
+    first = emoji_eval.evaluated(tr, y, extrapolate=4, samples=2)
+    monkeypatch.delenv("NCA_SHIP_ARTEFACTS")
+    computed = emoji_eval.evaluate(tr, y, extrapolate=4, samples=2)
+    shipped = list((dirs / "artefacts" / "stability" / emoji_eval.KIND).glob("*.npz"))
+    assert len(shipped) == 1 and shipped[0].stat().st_size < 200_000  # compressed, 8-bit pictures
+    for f in (dirs / "results" / "stability" / emoji_eval.KIND).glob("*.npz"):
+        f.unlink()  # a fresh clone: only the shipped copy
+    tr.model = lambda: (_ for _ in ()).throw(AssertionError("rolled out again"))
+    loaded = emoji_eval.evaluated(tr, y, extrapolate=4, samples=2)
+    for m in (first, loaded):
+        assert m.steps == computed.steps and m.diverged_at == computed.diverged_at
+        np.testing.assert_array_equal(m.obs, computed.obs)
+        np.testing.assert_array_equal(m.errors, computed.errors)
+        assert (m.iou, m.detail, m.colour, m.extrapolation_error) == (
+            computed.iou, computed.detail, computed.colour, computed.extrapolation_error)
+    assert np.abs(computed.obs[-1] - computed.obs[0]).max() > 0.01  # the model really moved
+    with pytest.raises(AssertionError, match="rolled out again"):  # other parameters: another entry
+        emoji_eval.evaluated(tr, y, extrapolate=5, samples=2)
+    shipped[0].write_bytes(shipped[0].read_bytes()[:-10])  # damaged: ignored, so computed again
+    with pytest.raises(AssertionError, match="rolled out again"):
+        emoji_eval.evaluated(tr, y, extrapolate=4, samples=2)
+
+
+def test_a_diverged_rollout_is_stored_as_diverged(dirs):
+    y = emoji_eval.targets()
+    cfg = NCAConfig.emoji(channels=4, fire_rate=1.0)
+    p = _zero(cfg)
+    p["b_out"][:] = 50.0
+    emoji_eval.evaluated(_stored_fake(cfg, p, t=4), y, extrapolate=8)
+    tr = _stored_fake(cfg, p, t=4)
+    tr.model = None  # loaded, not rolled out
+    m = emoji_eval.evaluated(tr, y, extrapolate=8)
+    assert m.diverged_at == 32 and np.isnan(m.obs[-1]).all() and np.isfinite(m.obs[0]).all()
+    assert m.extrapolation_error == np.inf and m.colour < np.inf
+
+
+def test_light_cone_is_stored_and_loaded_as_computed(dirs):
+    y0 = emoji_eval.targets()[0]
+    cfg, p = _diffusion(fire_rate=1.0, d=0.05)
+    tr = _stored_fake(cfg, p)
+    computed = emoji_eval.cone_of(tr, y0, 5)
+    tr.model = None
+    loaded = emoji_eval.cone_of(tr, y0, 5)
+    assert set(loaded) == set(computed)
+    for k, v in computed.items():
+        assert np.array_equal(loaded[k], v) and type(loaded[k]) is type(v), k
+
+
+def test_videos_are_stored_and_copied_without_a_rollout(dirs, monkeypatch):
+    """S1–S3 are encoded once; then each is the stored file's bytes, written into the figure folder, and the
+    model is not rolled out; a video whose drawing code changed is drawn again."""
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(dirs / "figures"))
+    y0 = emoji_eval.targets()[0][20:52, 20:52]
+    cfg = NCAConfig.emoji(channels=8)
+    models = {"S1": _stored_fake(cfg, _random_weights(cfg), label="a"),
+              "S3": _stored_fake(cfg, _random_weights(cfg, 0.2), label="b")}
+    made = emoji_figs.fig8_videos(models, y0, 6)
+    assert sorted(made) == ["S1", "S2", "S3"]
+    first = {k: p.read_bytes() for k, p in made.items()}
+    assert all(len(b) > 1000 for b in first.values())
+    for p in made.values():
+        p.unlink()
+    for tr in models.values():
+        tr.model = lambda: (_ for _ in ()).throw(AssertionError("rolled out again"))
+    again = emoji_figs.fig8_videos(models, y0, 6)
+    assert {k: p.read_bytes() for k, p in again.items()} == first
+    monkeypatch.setattr(emoji_figs, "_drawing_code", lambda: "changed")
+    with pytest.raises(AssertionError, match="rolled out again"):
+        emoji_figs.fig8_videos(models, y0, 6)
+
+
+def test_loss_axis_of_a_sweep_figure_starts_and_ends_at_a_label(dirs, monkeypatch):
+    """Paper Fig 8 A: losses from about 11 to 45 on a log axis are labelled 10, 20, 30, 40, 50, so that the lower
+    part of the axis has a label (it had none below 20)."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(dirs / "figures"))
+    y = emoji_eval.targets()
+    rows = {}
+    for i, (label, last) in enumerate((("ID_LAP", 21.0), ("ID_DIFF_LAP", 11.0))):
+        loss = np.geomspace(45.0, last, 50)
+        tr = SimpleNamespace(result=SimpleNamespace(loss=loss, diverged=False))
+        rows[label] = SimpleNamespace(trained=tr, morph=_morph(label, last))
+    fig = emoji_figs.sweep_figure(rows, y, "A: training loss, relu", "fig8_test")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and lo <= t.get_position()[1] <= hi]
+    assert (lo, hi) == (10.0, 50.0) and labels == ["10", "20", "30", "40", "50"], (lo, hi, labels)
+    plt.close("all")
 
 
 def test_box_blur_matches_direct_window_mean():
@@ -235,8 +347,8 @@ def test_hidden_quadrants_place_each_channel_group():
 # ---------------------------------------------------------------- claims
 def _morph(label: str, loss: float, iou: float = 0.8, detail: float = 10.0, t: int = 32, diverged: bool = False,
            colour: float = 0.05) -> emoji_eval.Morph:
-    return emoji_eval.Morph(label=label, t=t, steps=[0, t, 2 * t, 3 * t, 8 * t], obs=np.zeros((5, 1, 2, 2, 4)),
-                            hidden=None, errors=np.array([loss, loss, loss]), extrapolation_error=loss, iou=iou,
+    return emoji_eval.Morph(label=label, t=t, steps=[0, t, 2 * t, 3 * t, 8 * t], obs=np.zeros((5, 2, 2, 4)),
+                            errors=np.array([loss, loss, loss]), extrapolation_error=loss, iou=iou,
                             detail=detail, colour=colour, diverged_at=None, train_loss=loss,
                             training_diverged=diverged)
 

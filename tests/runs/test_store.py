@@ -100,7 +100,7 @@ SHIPPED = store.shipped()
 
 def test_the_repository_ships_the_stability_arrays():
     assert {m["kind"] for m in SHIPPED} >= {"local", "adversarial", "adversarial_eval", "symmetry", "between_frames",
-                                           "read_back", "read_back_control"}
+                                           "read_back", "read_back_control", "morph", "morph_cone", "morph_video"}
 
 
 @pytest.mark.parametrize("m", SHIPPED, ids=[f"{m['kind']}-{m['key']}" for m in SHIPPED])
@@ -182,4 +182,27 @@ def test_between_frames_and_read_back_at_the_long_profile_are_loaded_not_compute
     P, _ = registry.resolve("read_back", {"profile": "long"})
     B = read_back.run(P)
     assert sorted(B.strong) == [4, 6, 16, 32] and "true PDE" in B.ends and B.ends["true PDE"].ndim == 2
+    assert not (empty_cache / "stability").exists()
+
+
+def test_morph_rollouts_light_cone_and_videos_at_the_long_profile_are_loaded_not_computed(empty_cache, monkeypatch):
+    """Figs 8 and 9 and videos S1–S3 at the profile make book shows: every rollout measure, the light cone and the
+    three videos come from the shipped artefacts; no model is rolled out."""
+    from nca_core.book import registry
+    from nca_core.chapters.morph import figures, measure
+
+    def no_rollouts(*a, **k):
+        raise AssertionError("a shipped model's morph-task numbers were computed again")
+
+    for module, name in ((measure, "_measured"), (measure, "light_cone"), (figures, "write_video")):
+        monkeypatch.setattr(module, name, no_rollouts)
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(empty_cache.parent / "figures"))
+    P, _ = registry.resolve("kernels_activations", {"profile": "long"})
+    R = measure.run_fig8(P)
+    assert len(R.runs()) == 8 and all(r.morph.obs.shape[1:] == (80, 80, 4) for r in R.runs())
+    videos = figures.fig8_videos(R.video_models(), R.targets[0], P.extrapolate * P.t, P.video_every)
+    assert sorted(videos) == ["S1", "S2", "S3"] and all(p.stat().st_size > 100_000 for p in videos.values())
+    P, _ = registry.resolve("channels_sampling", {"profile": "long"})
+    R = measure.run_fig9(P)
+    assert len(R.runs()) == 8 and R.cone is not None and R.cone["change"].shape == (80, 80)
     assert not (empty_cache / "stability").exists()

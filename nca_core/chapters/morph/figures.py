@@ -11,6 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
+from nca_core import fileio
 from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Run
 from nca_core.chapters.morph.notebooks import (
     FIG7_LATTICE,
@@ -28,7 +29,9 @@ from nca_core.chapters.morph.notebooks import (
     S2,
     S3,
 )
+from nca_core.core.checkpoint import data_fingerprint
 from nca_core.data.morph import add_input_noise
+from nca_core.runs import store
 from nca_core.runs.cache import Trained
 from nca_core.view.images import composite, hidden_quadrants
 from nca_core.view.plotting import figure_dir, log_axis, no_ticks, placeholder, save_figure
@@ -236,7 +239,7 @@ def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
                 img = y[min(j, m)]
             else:
                 mo = morphs[k]
-                img = mo.obs[j, 0]
+                img = mo.obs[j]
             if np.isfinite(img).all():
                 a.imshow(composite(img), interpolation="nearest")
             else:
@@ -268,21 +271,52 @@ def trajectory(tr: Trained, y0: np.ndarray, steps: int, every: int = 1, seed: in
     return np.nan_to_num(states[kept, 0], nan=0.0, posinf=1.0, neginf=0.0), kept
 
 
+#: the store's kind of a video's MP4 file (:func:`fig8_videos`)
+VIDEO_KIND = "morph_video"
+
+
+def _drawing_code() -> str:
+    """A hash of the source of the functions that draw a video's frames, so that a stored video is drawn again
+    (not loaded) once any of them changes."""
+    import hashlib
+    import inspect
+
+    from nca_core.view import images, video
+
+    parts = [inspect.getsource(f) for f in (trajectory, images.composite, images.hidden_quadrants, images.to_rgb,
+                                            video.write_video)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 def fig8_videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: int = 1, fps: int = 30,
-           seed: int = 0) -> dict[str, Path]:
+                seed: int = 0) -> dict[str, Path]:
     """S1 (RGBA) and S2 (all channels) of ``models["S1"]``, S3 (all channels) of ``models["S3"]``.
 
     Each is an MP4 in the figure folder, the lattice magnified 4× (S2/S3 2× per quadrant),
-    annotated with the step number.
+    annotated with the step number. A model's videos are stored (kind :data:`VIDEO_KIND`, the file's
+    bytes) and shipped like the chapter's arrays, keyed by the model, the rollout, the frame rate and the
+    code that draws them: a stored video is copied into the figure folder, and the model is rolled out only
+    for a video not stored.
     """
+    settings = {"ic": data_fingerprint(y0), "steps": steps, "every": every, "fps": fps, "seed": seed,
+                "code": _drawing_code()}
+    files = {"S1": S1, "S2": S2, "S3": S3}
     out = {}
-    for key, tr in models.items():
-        states, kept = trajectory(tr, y0, steps, every, seed)
-        if key == "S1":
-            out["S1"] = write_video(composite(states[..., :4]), figure_dir() / S1, kept, fps=fps, zoom=4)
-            key = "S2"
-        out[key] = write_video(hidden_quadrants(states), figure_dir() / {"S2": S2, "S3": S3}[key], kept, fps=fps,
-                               zoom=2)
+    for which, tr in models.items():
+        states = kept = None  # the rollout, made once for the model's videos that are not stored
+        for v in ("S1", "S2") if which == "S1" else ("S3",):
+            key = store.key(tr.job.key, tr.weights_hash, v, settings)
+            path = figure_dir() / files[v]
+            found = store.load(VIDEO_KIND, key, tr)
+            if found is not None:
+                out[v] = fileio.write_bytes(path, found[0]["mp4"].tobytes())
+                continue
+            if states is None:
+                states, kept = trajectory(tr, y0, steps, every, seed)
+            frames, zoom = (composite(states[..., :4]), 4) if v == "S1" else (hidden_quadrants(states), 2)
+            out[v] = write_video(frames, path, kept, fps=fps, zoom=zoom)
+            store.save(VIDEO_KIND, key, {"mp4": np.frombuffer(path.read_bytes(), np.uint8)},
+                       {"model": tr.job.label, "video": v, **settings}, tr)
     return out
 
 

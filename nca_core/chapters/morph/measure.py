@@ -16,6 +16,11 @@ Measures (all on the observable RGBA channels, averaged over the mask samples):
 * *detail error*: Euclidean distance of the high-pass parts (image minus its 5×5 box
   average), the part of the picture that carries edges and small features;
 * *colour error*: mean absolute RGB difference of the rooster's opaque pixels.
+
+What the chapter computes from a model (these measures with the pictures of the first mask sample, and
+the light cone of the t = 8 model) is stored in :mod:`nca_core.runs.store` (kinds :data:`KIND` and
+:data:`CONE_KIND`) and shipped for the shipped models, so a fresh clone loads it instead of rolling the
+models out (:func:`evaluated`, :func:`cone_of`; :func:`evaluate` and :func:`light_cone` compute).
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ import numpy as np
 from nca_core.chapters.measures import blown_up
 from nca_core.chapters.morph import models
 from nca_core.chapters.morph.jobs import fig8_jobs, fig9_jobs, stability_jobs
+from nca_core.core.checkpoint import data_fingerprint
 from nca_core.data import morph as data
-from nca_core.runs import sweep
+from nca_core.runs import store, sweep
 from nca_core.runs.cache import Trained
 from nca_core.runs.job import Job, emoji_spec
 
@@ -38,6 +44,8 @@ K = TypeVar("K")
 
 #: α above which a pixel counts as part of the picture
 OPAQUE = 0.5
+#: the store's kinds: a model's rollout from the alien (:func:`evaluated`), the light cone (:func:`cone_of`)
+KIND, CONE_KIND = "morph", "morph_cone"
 
 
 def targets(names: Sequence[str] = data.MORPH_SEQUENCE, pad: int = 10) -> np.ndarray:
@@ -52,8 +60,7 @@ class Morph:
     label: str
     t: int
     steps: list[int]
-    obs: np.ndarray  # [S, B, H, W, 4] observable channels at ``steps`` (NaN after divergence)
-    hidden: np.ndarray | None  # [S, H, W, C-4] hidden channels of sample 0
+    obs: np.ndarray  # [S, H, W, 4] RGBA of the first mask sample at ``steps``, in steps of 1/255 (NaN after divergence)
     errors: np.ndarray  # [T-1] morph error at t, 2t, 3t
     extrapolation_error: float
     iou: float
@@ -113,7 +120,8 @@ def colour_error(state: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def evaluate(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4, seed: int = 0) -> Morph:
-    """Roll ``tr``'s best weights out from ``y[0]`` (hidden channels zero) and measure them.
+    """Roll ``tr``'s best weights out from ``y[0]`` (hidden channels zero) and measure them (computed every
+    time; :func:`evaluated` stores the result).
 
     Args:
         tr: the trained model.
@@ -122,6 +130,26 @@ def evaluate(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4,
         samples: independent update-mask samples (a batch of identical initial states).
         seed: seed of the masks.
     """
+    return _morph(tr, _measured(tr, y, extrapolate, samples, seed))
+
+
+def evaluated(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4, seed: int = 0) -> Morph:
+    """:func:`evaluate`, from the store where it is there (the results cache, else the shipped artefacts), else
+    computed and stored (and shipped by a ``--ship`` run, for a shipped model)."""
+    settings = {"targets": data_fingerprint(y), "extrapolate": extrapolate, "samples": samples, "seed": seed}
+    key = store.key(tr.job.key, tr.weights_hash, settings)
+    found = store.load(KIND, key, tr)
+    if found is not None:
+        return _morph(tr, found[0])
+    arrays = _measured(tr, y, extrapolate, samples, seed)
+    store.save(KIND, key, arrays, {"model": tr.job.label, **settings}, tr)
+    return _morph(tr, arrays)
+
+
+def _measured(tr: Trained, y: np.ndarray, extrapolate: int, samples: int, seed: int) -> dict[str, np.ndarray]:
+    """The arrays of :func:`evaluate`: the steps, the first sample's pictures as 8-bit RGBA (``pictures``, the
+    steps where the state is finite in ``finite``), the morph errors and the scalar measures (0-d arrays;
+    ``diverged_at`` −1 for a rollout that stays finite)."""
     t = tr.job.train.t
     m = len(y) - 1
     if extrapolate < m:
@@ -133,8 +161,7 @@ def evaluate(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4,
         states = np.asarray(model.rollout(x0, steps[-1], seed=seed, frames=steps))
         bad = blown_up(states, axis=(1, 2, 3, 4))
     diverged_at = next((n for n, b in zip(steps, bad) if b), None)
-    states = np.where(bad[:, None, None, None, None], np.nan, states)
-    obs = states[..., :4]
+    obs = np.where(bad[:, None, None, None, None], np.nan, states[..., :4])
     with np.errstate(all="ignore"):
         errors = np.array([distance(obs[k], y[k]).mean() for k in range(1, m + 1)])
         final, last = obs[m], y[m]
@@ -142,22 +169,33 @@ def evaluate(tr: Trained, y: np.ndarray, extrapolate: int = 8, samples: int = 4,
         detail = float(distance(final - box_blur(final), last - box_blur(last)).mean())
         colour = float(colour_error(final, last).mean()) if not bad[m] else float("inf")
         ext = float(distance(obs[-1], last).mean())
-    return Morph(label=tr.job.label, t=t, steps=steps, obs=obs,
-                 hidden=states[:, 0, ..., 4:] if states.shape[-1] > 4 else None,
-                 errors=np.where(np.isfinite(errors), errors, np.inf), extrapolation_error=ext,
-                 iou=iou, detail=detail if np.isfinite(detail) else float("inf"),
-                 colour=colour if np.isfinite(colour) else float("inf"), diverged_at=diverged_at,
+    pictures = np.round(np.clip(np.nan_to_num(obs[:, 0]), 0.0, 1.0) * 255).astype(np.uint8)
+    return {"steps": np.array(steps), "pictures": pictures, "finite": ~bad,
+            "errors": np.where(np.isfinite(errors), errors, np.inf), "extrapolation_error": np.array(ext),
+            "iou": np.array(iou), "detail": np.array(detail if np.isfinite(detail) else np.inf),
+            "colour": np.array(colour if np.isfinite(colour) else np.inf),
+            "diverged_at": np.array(-1 if diverged_at is None else diverged_at)}
+
+
+def _morph(tr: Trained, a: dict[str, np.ndarray]) -> Morph:
+    """The :class:`Morph` of ``tr`` from the arrays of :func:`_measured` (computed or stored alike)."""
+    obs = np.where(a["finite"][:, None, None, None], a["pictures"].astype(np.float32) / 255, np.nan)
+    diverged_at = int(a["diverged_at"])
+    return Morph(label=tr.job.label, t=tr.job.train.t, steps=[int(n) for n in a["steps"]], obs=obs,
+                 errors=np.asarray(a["errors"], float), extrapolation_error=float(a["extrapolation_error"]),
+                 iou=float(a["iou"]), detail=float(a["detail"]), colour=float(a["colour"]),
+                 diverged_at=None if diverged_at < 0 else diverged_at,
                  train_loss=tr.result.train_loss, training_diverged=bool(tr.result.diverged))
 
 
 def evaluate_all(trained: dict[str, Trained], y: np.ndarray, extrapolate: int = 8, samples: int = 4,
                  seed: int = 0) -> dict[str, Morph]:
-    """:func:`evaluate` each model once (shared runs are evaluated once), keyed as given."""
+    """:func:`evaluated` for each model once (shared runs are evaluated once), keyed as given."""
     done: dict[str, Morph] = {}
     out = {}
     for name, tr in trained.items():
         if tr.job.key not in done:
-            done[tr.job.key] = evaluate(tr, y, extrapolate, samples, seed)
+            done[tr.job.key] = evaluated(tr, y, extrapolate, samples, seed)
         out[name] = done[tr.job.key]
     return out
 
@@ -195,6 +233,22 @@ def light_cone(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0, threshold
     return {"pixel": (int(i), int(j)), "exact": int(cheb[anyd].max()) if anyd.any() else 0, "effective": effective,
             "visible": int(cheb[vis].max()) if vis.any() else 0, "steps": int(steps),
             "change": diff[..., :4].max(-1), "distance": cheb, "threshold": float(threshold)}
+
+
+def cone_of(tr: Trained, y0: np.ndarray, steps: int, seed: int = 0) -> dict:
+    """:func:`light_cone` (default threshold and mass fraction), from the store where it is there, else computed
+    and stored (and shipped by a ``--ship`` run, for a shipped model)."""
+    settings = {"ic": data_fingerprint(y0), "steps": steps, "seed": seed}
+    key = store.key(tr.job.key, tr.weights_hash, settings)
+    found = store.load(CONE_KIND, key, tr)
+    if found is not None:
+        a = found[0]
+        return {"pixel": tuple(int(v) for v in a["pixel"]), "change": a["change"], "distance": a["distance"],
+                **{k: int(a[k]) for k in ("exact", "effective", "visible", "steps")},
+                "threshold": float(a["threshold"])}
+    c = light_cone(tr, y0, steps, seed)
+    store.save(CONE_KIND, key, {k: np.asarray(v) for k, v in c.items()}, {"model": tr.job.label, **settings}, tr)
+    return c
 
 
 # ------------------------------------------------------------ chapter runs
@@ -298,7 +352,7 @@ def run_fig9(P: SimpleNamespace) -> Fig9Results:
                              f"accepted: parameters whose sweeps include it")
         stability[name] = by_key[j.key]
     sampling = {t: r for (kind, t), r in runs.items() if kind == "sampling"}
-    cone = light_cone(sampling[8].trained, y[0], 16) if 8 in sampling else None
+    cone = cone_of(sampling[8].trained, y[0], 16) if 8 in sampling else None
     return Fig9Results(channels={c: r for (kind, c), r in runs.items() if kind == "channels"}, sampling=sampling,
                        symmetric=runs.get(("symmetric", 0)), stability=stability, cone=cone, targets=y)
 

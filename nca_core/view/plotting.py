@@ -78,7 +78,9 @@ def log_axis(ax, axis: str = "y") -> None:
     """Put ``ax``'s ``axis`` (``"x"`` or ``"y"``) on a base-10 log scale with labels a reader can use, after
     the data are drawn: at 1, 2 and 5 times the powers of ten where the axis spans at most four decades
     (at every integer multiple where it spans less than one), else at the powers of ten; plain numbers
-    (``20``, not ``2×10¹``) between 0.001 and 10⁵; unlabelled minor ticks at every integer multiple."""
+    (``20``, not ``2×10¹``) between 0.001 and 10⁵; unlabelled minor ticks at every integer multiple. An axis of
+    at most four decades is widened to the nearest labelled ticks at or beyond the data, so that it starts and
+    ends at a label (a loss from 11 to 45 gets 10, 20, 30, 40, 50, not 20, 30, 40 alone)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     getattr(ax, f"set_{axis}scale")("log")
@@ -86,10 +88,15 @@ def log_axis(ax, axis: str = "y") -> None:
     decades = np.log10(hi / lo) if lo > 0 and hi > lo else 10.0
     subs = (1.0,) if decades > 4 else (1.0, 2.0, 5.0) if decades > 1 else tuple(range(1, 10))
     a = ax.yaxis if axis == "y" else ax.xaxis
-    a.set_major_locator(LogLocator(base=10, subs=subs))
+    major = LogLocator(base=10, subs=subs)
+    a.set_major_locator(major)
     a.set_major_formatter(FuncFormatter(_tick_label))
     a.set_minor_locator(LogLocator(base=10, subs=tuple(range(1, 10))))
     a.set_minor_formatter(NullFormatter())
+    if decades <= 4:
+        ticks = major.tick_values(lo, hi)
+        below, above = ticks[ticks <= lo * (1 + 1e-9)], ticks[ticks >= hi * (1 - 1e-9)]
+        getattr(ax, f"set_{axis}lim")(below.max() if below.size else lo, above.min() if above.size else hi)
 
 
 def placeholder(text: str, name: str):

@@ -31,11 +31,14 @@ Every verdict follows these rules, written once (`nca_core/chapters/claim.py`) a
      only over {SEEDS_FOR_ABSENCE} seeds (the paper's count); a difference the paper calls small ("modest",
      "comparable") needs {SEEDS_FOR_SMALL_DIFFERENCE} seeds per value, or it cannot be told from seed-to-seed scatter;
    - the models or parameters the comparison needs (a parameter override dropped them).
-3. **Set-up checks** (our own data preparation, e.g. the morph task's 80×80 lattice) are listed in their own
-   table on their page and are not counted among the paper's claims.
+3. **Set-up checks** (our own data preparation, e.g. the morph task's 80×80 lattice) read **✅ holds / ❌ does not
+   hold** (yes / no where a check is put as a question); they are listed in their own table on their page and are
+   not counted among the paper's claims.
 4. **Questions of our own** (the part *Beyond the paper*) follow the same rules with other words:
    **✅ yes / ❌ no** against a criterion stated in the row and set before the first run on the shipped models,
    **➖ not answered here** when the run lacks what the question needs. They are counted apart from the paper's claims.
+5. **The score** of the report counts the rows of 1 and 2 only: every claim of the paper a chapter checks, the
+   ➖ ones in the total; the rows of 3 and 4 are counted apart.
 """
 
 
@@ -46,7 +49,9 @@ class Claim:
     ``verdict`` is True (reproduced), False (not reproduced) or None (not tested: the run lacks what the
     claim is about, and ``evidence`` says what). ``threshold`` states the rule that turns the evidence into
     the verdict (for a claim not tested, what would test it). ``setup`` marks a check of our own set-up,
-    not a claim of the paper: it is shown apart and not counted.
+    not a claim of the paper: it is shown apart and not counted. ``reason`` says in a sentence of words why
+    a claim is not reproduced (the number that misses, against the threshold), for the report's "Why these
+    fail"; empty where the chapter gives none (the report then shows the threshold and the evidence).
     """
 
     text: str
@@ -54,9 +59,12 @@ class Claim:
     verdict: bool | None
     threshold: str = ""
     setup: bool = False
+    reason: str = ""
 
     @property
     def label(self) -> str:
+        if self.setup:  # a check of our own set-up holds or does not: nothing of the paper is reproduced
+            return {True: "✅ holds", False: "❌ does not hold", None: "➖ not checked here"}[self.verdict]
         return {True: "✅ reproduced", False: "❌ not reproduced", None: "➖ not tested here"}[self.verdict]
 
 
@@ -83,3 +91,10 @@ def sometimes(occurred: bool, seeds: int) -> bool | None:
 def seeds_for_small_difference(seeds: int) -> bool:
     """Can a difference the paper calls small be judged with ``seeds`` seeds per value (rule 2)?"""
     return seeds >= SEEDS_FOR_SMALL_DIFFERENCE
+
+
+def because(parts: Iterable[str]) -> str:
+    """A :attr:`Claim.reason` from the parts of a claim that miss their threshold (each in words, with its number
+    and the threshold), as one sentence; empty if none missed."""
+    text = "; ".join(p for p in parts if p)
+    return text[:1].upper() + text[1:] + "." if text else ""

@@ -28,3 +28,12 @@ def test_the_rules_are_stated_with_their_numbers():
     assert f"over {claim.SEEDS_FOR_ABSENCE} seeds" in claim.RULES
     assert "ξ = 0 is no noise" in claim.RULES and "Set-up checks" in claim.RULES
     assert "not answered here" in claim.RULES and "Questions of our own" in claim.RULES
+
+
+def test_the_score_rule_and_the_words_of_set_up_checks_are_stated():
+    assert "5. **The score**" in claim.RULES and "the rows of 3 and 4 are counted apart" in claim.RULES
+    assert "✅ holds / ❌ does not" in claim.RULES
+    check = claim.Claim("lattice 80×80", "80×80", True, "exact", setup=True)
+    assert check.label == "✅ holds" and claim.Claim("p", "1", False, "t").label == "❌ not reproduced"
+    assert claim.not_tested("lattice", "no data", setup=True).label == "➖ not checked here"
+    assert claim.Claim("p", "1", False, "t", reason="why").reason == "why"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from nca_core.chapters.adversarial.measure import Adversarial
-from nca_core.chapters.claim import Claim, not_tested
+from nca_core.chapters.claim import Claim, because, not_tested
 
 #: "visually near-identical": ‖x̃‖ at most this fraction of ‖x⁰‖
 NEAR_IDENTICAL = 0.1
@@ -102,7 +102,14 @@ def fig11(R: Adversarial) -> list[Claim]:
           f"{R.noise[h]:.1f} and {R.noise[last]:.1f}; " + _fmt_row("perturbed", hi, frames, [n, frames[last]])
           + "; " + _fmt_row("unperturbed", ref, frames, [n, frames[last]])
           + f" — large {mark[bool(large)]}, kept at n = {n} {mark[bool(kept)]}, damaged later {mark[bool(damaged)]}")
-    claims.append(Claim(text, ev, bool(large and kept and damaged), THRESHOLD_MAX))
+    pct = 100 * hi["e_in"] / R.x0_norm
+    why = [f"the perturbation is not large: ‖x̃‖ = {hi['e_in']:.1f} ({pct:.0f}% of ‖x⁰‖) against ‖Δ‖ = "
+           f"{hi['delta'][h]:.1f} at n = {n} and {100 * NEAR_IDENTICAL:.0f}% of ‖x⁰‖" if not large else "",
+           f"the state at n = {n} is not kept: ‖Δ‖ = {hi['delta'][h]:.1f}, above the {R.noise[h]:.1f} by which two "
+           "unperturbed runs differ" if not kept else "",
+           f"no later damage shows beyond the update masks' own randomness: at n = {frames[last]} ‖Δ‖ = "
+           f"{hi['delta'][last]:.1f}, where two unperturbed runs differ by {R.noise[last]:.1f}" if not damaged else ""]
+    claims.append(Claim(text, ev, bool(large and kept and damaged), THRESHOLD_MAX, reason=because(why)))
     return claims + [stability(R)]
 
 
@@ -122,4 +129,11 @@ def stability(R: Adversarial) -> Claim:
     ev = ("unperturbed run: " + ", ".join(f"n = {R.frames[k]}: IoU {ref['iou'][k]:.2f}, distance to the rooster "
                                           f"{ref['to_rooster'][k]:.1f}" for k in range(h, last + 1))
           + f" (distance ×{d1 / max(d0, 1e-12):.2f}, IoU {i1 - i0:+.2f} from n = {n} to n = {R.frames[last]})")
-    return Claim(text, ev, bool(d1 <= STABLE_GROWTH * d0 and i1 >= i0 - STABLE_IOU_DROP), threshold)
+    holds, keeps = d1 <= STABLE_GROWTH * d0, i1 >= i0 - STABLE_IOU_DROP
+    missed = [f"its distance to the data rooster grows ×{d1 / max(d0, 1e-12):.1f} (at most ×{STABLE_GROWTH:g} is "
+              "stable)" if not holds else "",
+              f"its IoU with the rooster falls by {i0 - i1:.2f} (at most {STABLE_IOU_DROP:g} is stable)"
+              if not keeps else ""]
+    why = (f"the unperturbed rooster decays from n = {n} to n = {R.frames[last]}: " + "; ".join(w for w in missed if w)
+           if not (holds and keeps) else "")
+    return Claim(text, ev, bool(holds and keeps), threshold, reason=because([why]))

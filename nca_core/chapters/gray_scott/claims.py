@@ -8,6 +8,7 @@ from nca_core.chapters.claim import (
     SEEDS_FOR_ABSENCE,
     SEEDS_FOR_SMALL_DIFFERENCE,
     Claim,
+    because,
     not_tested,
     seeds_for_small_difference,
     sometimes,
@@ -231,12 +232,18 @@ def fig6(r: NoiseResults) -> list[Claim]:
     text = f"Strong noise (ξ ≳ {STRONG_NOISE:g}): a flat, smoothing solution"
     threshold = f"B contrast < {FLAT:g} (flat) for every strong level"
     if high:
-        ev, ok = [], True
+        ev, ok, why = [], True, []
         for xi in high:
             for s, _, st in stats(xi):
                 ok &= st is not None and st["contrast"] < FLAT
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: B contrast {st['contrast']:.3f}")
-        claims.append(Claim(text, "; ".join(ev), ok, threshold))
+                if st is None:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) blew up at n = {r.test[(xi, s)].diverged_at} instead "
+                               "of smoothing to a flat state")
+                elif st["contrast"] >= FLAT:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) keeps a pattern: B contrast {st['contrast']:.3f}, "
+                               f"not below {FLAT:g}")
+        claims.append(Claim(text, "; ".join(ev), ok, threshold, reason=because(why)))
     else:
         claims.append(not_tested(text, f"no ξ ≥ {STRONG_NOISE:g}", threshold))
     return claims

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nca_core.chapters.claim import Claim
+from nca_core.chapters.claim import Claim, because
 from nca_core.chapters.measures import spearman
 from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, morphs, shape_iou
 from nca_core.core.kernels import is_symmetric
@@ -71,7 +71,13 @@ def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noi
                f"noise")
         if with_noise is not None:
             ev += f", {with_noise.extrapolation_error:.1f} with noise"
-        claims.append(Claim(text, ev, bool(no_noise.training_diverged), "the training without noise diverges"))
+        why = [] if no_noise.training_diverged else [
+            "the training without input noise ran to its end without diverging; its rooster at n = "
+            f"{no_noise.steps[-1]} is {no_noise.extrapolation_error:.1f} from the data"
+            + (f" against {with_noise.extrapolation_error:.1f} with noise" if with_noise is not None else "")
+            + ": worse, but worse is not diverged"]
+        claims.append(Claim(text, ev, bool(no_noise.training_diverged), "the training without noise diverges",
+                            reason=because(why)))
     return claims
 
 

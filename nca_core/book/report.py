@@ -18,11 +18,25 @@ from nca_core.view.plotting import figure_dir
 _MARKUP = re.compile(r"([\\|$*_`<>\[\]{}~#])")
 
 
+#: a number Python or NumPy printed without a finite value (``f"{x:.3g}"`` of NaN or ±inf), as a word of its own
+_NONFINITE = re.compile(r"(?<![\w.])(-?inf|nan)(?![\w-])")
+#: what a table cell shows instead of each (:func:`cell`)
+NONFINITE_WORDS = {"nan": "no value (NaN)", "inf": "∞ (no finite value)", "-inf": "−∞ (no finite value)"}
+
+
+def words_for_nonfinite(text: str) -> str:
+    """``text`` with every raw ``nan`` / ``inf`` / ``-inf`` that a format of a non-finite number printed
+    replaced by what it is (:data:`NONFINITE_WORDS`): a table never shows a bare ``nan``. The chapter that
+    knows why a value is not finite (a run blew up) should say so itself; this is the net under it."""
+    return _NONFINITE.sub(lambda m: NONFINITE_WORDS[m.group(1)], text)
+
+
 def cell(text: Any) -> str:
     """``text`` as one Markdown table cell that no character can break: ``|`` (a column separator),
     ``$`` (maths), ``*``/``_`` (emphasis), backticks (code and roles), ``<`` (raw HTML) … are escaped
-    and line breaks become spaces. ``max |x̃|`` stays in its cell and reads as written."""
-    return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+    and line breaks become spaces. ``max |x̃|`` stays in its cell and reads as written; a raw ``nan`` or
+    ``inf`` reads as words (:func:`words_for_nonfinite`)."""
+    return _MARKUP.sub(r"\\\1", words_for_nonfinite(" ".join(str(text).split())))
 
 
 def evidence(c: Claim | dict) -> str:
@@ -92,7 +106,8 @@ def claims_tables(html: str) -> list[list[list[str]]]:
 
 def claims_table_problems(html: str) -> list[str]:
     """What is wrong with the claims tables of a page of HTML: a row with more or fewer cells than its
-    header, an empty claim or evidence cell, a verdict cell that is not ✅/❌/➖. Empty when all is well."""
+    header, an empty claim or evidence cell, a verdict cell that is not ✅/❌/➖, a raw ``nan`` or ``inf`` in a
+    cell (:func:`words_for_nonfinite`). Empty when all is well."""
     problems = []
     for table in claims_tables(html):
         head = table[0]
@@ -104,19 +119,25 @@ def claims_table_problems(html: str) -> list[str]:
                 problems.append(f"verdict cell {row[v]!r} is not a verdict: {row}")
             elif not all(row[i] for i, h in enumerate(head) if h.startswith(("claim", "check", "question", "this"))):
                 problems.append(f"an empty claim or evidence cell: {row}")
+            elif any(_NONFINITE.search(c) for c in row):
+                problems.append(f"a raw non-finite number: {row}")
     return problems
 
 
+def recipe(tc: Any, epochs_run: int | None = None) -> str:
+    """A training recipe in words, e.g. ``300 epochs at lr 0.005`` or ``2000 epochs at lr 0.001 → 1e-05 (cosine)``
+    (``tc``: a :class:`~nca_core.core.config.TrainConfig`); ``epochs_run`` where a run stopped before the plan."""
+    lr = f"lr {tc.lr:g}" if tc.lr_schedule == "constant" else f"lr {tc.lr:g} → {tc.lr_min:g} ({tc.lr_schedule})"
+    run = f"{tc.epochs} epochs" if epochs_run in (None, tc.epochs) else f"{epochs_run} of {tc.epochs} epochs"
+    return f"{run} at {lr}"
+
+
 def training(models: Iterable[Any]) -> str:
-    """How the models were trained, e.g. ``300 epochs at lr 0.005`` or ``2000 epochs, lr 0.001 → 1e-05 (cosine)``;
-    the epochs actually run and the selected (best) epoch, where they differ from the plan."""
-    out = []
-    for m in models:
-        tc, res = m.result.train_config, m.result
-        lr = f"lr {tc.lr:g}" if tc.lr_schedule == "constant" else f"lr {tc.lr:g} → {tc.lr_min:g} ({tc.lr_schedule})"
-        run = f"{tc.epochs} epochs" if len(res.loss) == tc.epochs else f"{len(res.loss)} of {tc.epochs} epochs"
-        out.append(f"{run} at {lr}")
-    return "; ".join(dict.fromkeys(out)) + (f"; best epochs {', '.join(str(m.result.best_epoch + 1) for m in models)}"
+    """How the models were trained (:func:`recipe`), the epochs actually run where they differ from the plan,
+    and the selected (best) epochs."""
+    ms = list(models)
+    out = [recipe(m.result.train_config, len(m.result.loss)) for m in ms]
+    return "; ".join(dict.fromkeys(out)) + (f"; best epochs {', '.join(str(m.result.best_epoch + 1) for m in ms)}"
                                             if out else "")
 
 
@@ -172,14 +193,19 @@ def claims_table(claims: Sequence[Claim], notebook: str, figure: str, profile: s
         "models": [{"label": m.job.label, "key": m.job.key, "source": m.source,
                     "epochs": int(len(m.result.loss)), "best_epoch": int(m.result.best_epoch) + 1} for m in ms],
         "training": training(ms) if ms else "",
-        "claims": [{"claim": c.text, "evidence": c.evidence, "verdict": c.verdict, "threshold": c.threshold}
-                   for c in claims if not c.setup],
-        "setup": [{"check": c.text, "evidence": c.evidence, "verdict": c.verdict, "threshold": c.threshold}
-                  for c in claims if c.setup],
+        "claims": [{"claim": c.text, **_row(c)} for c in claims if not c.setup],
+        "setup": [{"check": c.text, **_row(c)} for c in claims if c.setup],
     }
     slug = re.sub(r"[^A-Za-z0-9]+", "_", figure).strip("_")
     fileio.write_json(claims_dir() / f"{notebook}__{slug}.json", record)
     return claims_markdown(claims)
+
+
+def _row(c: Claim) -> dict[str, Any]:
+    """What a record keeps of a row besides its text: the evidence, the verdict and the words the page shows
+    for it, the threshold, and the reason of a failure (:attr:`~nca_core.chapters.claim.Claim.reason`)."""
+    return {"evidence": c.evidence, "verdict": c.verdict, "label": c.label, "threshold": c.threshold,
+            "reason": c.reason}
 
 
 def load_claims(folder: str | os.PathLike | None = None, order: Sequence[str] = ()) -> list[dict]:

@@ -22,6 +22,8 @@ STATES = ("shipped", "cached", "training", "part-trained", "missing")
 
 #: the profiles :func:`best_profile` considers, longest-trained first
 TIERS = ("paper", "grid", "long", "quick")
+#: every profile, from the least trained: a model's tier is the first of these whose notebooks use it
+TRAINING_ORDER = ("smoke", *reversed(TIERS))
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,17 @@ def best_profile(notebook: str, overrides: dict[str, Any] | None = None) -> str:
         if jobs and all(job_status(notebook, j).ready for j in jobs):
             return profile
     return TIERS[-1]
+
+
+def model_tiers() -> dict[str, tuple[str, Job]]:
+    """Every model some notebook uses at some profile, by cache key: its tier and its job. A model's tier is the
+    least-trained profile of :data:`TRAINING_ORDER` whose notebooks use it: the recipe it was trained for. A longer
+    profile may use it too (at ``grid`` the chapters of "Beyond the paper" read the long tier's models), so the
+    profile a chapter ran at is not always the tier of the models it shows."""
+    found: dict[str, tuple[str, Job]] = {}
+    for profile in TRAINING_ORDER:
+        for name, nb in registry.NOTEBOOKS.items():
+            if nb.jobs is not None:
+                for job in registry.jobs(name, profile):
+                    found.setdefault(job.key, (profile, job))
+    return found

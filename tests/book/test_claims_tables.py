@@ -58,3 +58,21 @@ def test_a_broken_table_is_reported():
 @pytest.mark.parametrize("text", ["|", "$", "*", "_", "`", "<", "[", "\\"])
 def test_cell_escapes_each_markup_character(text):
     assert report.cell(f"a{text}b") == f"a\\{text}b"
+
+
+@pytest.mark.parametrize("raw,shown", [
+    ("σ = 0.5: inf, σ = 1: -inf", "σ = 0.5: ∞ (no finite value), σ = 1: −∞ (no finite value)"),
+    ("strong nan, weak 9.06 (NaN: it blew up)", "strong no value (NaN), weak 9.06 (NaN: it blew up)"),
+    ("info, infinite, nanometre, inf-norm, 1.5inf", "info, infinite, nanometre, inf-norm, 1.5inf"),  # words stay
+])
+def test_a_table_cell_says_what_a_non_finite_number_is(raw, shown):
+    assert report.words_for_nonfinite(raw) == shown
+    assert report.cell(raw) == report.cell(shown)
+
+
+def test_a_raw_non_finite_number_in_a_claims_table_is_a_problem():
+    html = _html(report.claims_markdown([Claim("c", f"σ = 0.5: {float('inf'):.3g}; d {float('nan'):.3g}", True, "t")]))
+    assert report.claims_table_problems(html) == []  # the page's own tables say what it is
+    assert "∞ (no finite value)" in html and "no value (NaN)" in html
+    raw = _html("| claim (paper) | this run | verdict |\n|---|---|---|\n| c | damage inf | ✅ reproduced |")
+    assert report.claims_table_problems(raw) == ["a raw non-finite number: ['c', 'damage inf', '✅ reproduced']"]

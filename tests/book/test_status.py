@@ -116,3 +116,17 @@ def test_best_profile_is_the_longest_tier_with_every_model_there(dirs, monkeypat
     assert ran == {"time_sampling": "long", "gray_scott_data": "quick"}
     out = capsys.readouterr().out
     assert "profile best: time_sampling long, gray_scott_data quick" in out and "neither shipped" not in out
+
+
+def test_a_models_tier_is_the_least_trained_profile_that_uses_it():
+    """The profile a model was trained for; a longer profile may use it too (perturbation at grid reads the long
+    tier's models)."""
+    tiers = status.model_tiers()
+    long = registry.jobs("time_sampling", "long")
+    assert {tiers[j.key][0] for j in long} == {"long"}
+    read = registry.jobs("perturbation", "grid")
+    assert {j.key for j in long} <= {j.key for j in read} and {tiers[j.key][0] for j in read} == {"long"}
+    assert {tiers[j.key][0] for j in registry.jobs("regimes", "grid")} == {"grid"}
+    assert {tiers[j.key][0] for j in registry.jobs("time_sampling", "smoke")} == {"smoke"}
+    job = long[0]
+    assert tiers[job.key][1].train == job.train

@@ -92,7 +92,32 @@ def test_fig6_a_draws_no_statistics_from_two_points_nor_over_a_diverged_level(tm
 
     ax = _fig6_a([0.0, 0.3, 0.8], [0], [2.0, 3.0, np.nan], tmp_path, monkeypatch)
     assert not ax.collections and len(ax.lines) == 2  # the points and the dotted diverged line, no average or band
-    assert any("no moving average" in t.get_text() for t in ax.texts)
+    assert "no moving average" in ax.get_legend().get_title().get_text()
+    plt.close("all")
+
+
+@pytest.mark.parametrize("levels, seeds", [([0.0, 0.3, 0.8], [0]), ([round(0.1 * i, 1) for i in range(11)], [0, 1])])
+def test_fig6_a_keeps_its_legend_off_the_data_and_its_axis_label_off_panel_c(levels, seeds, tmp_path, monkeypatch):
+    """The book's runs (three ξ, one seed, the last diverged) and a paper-like sweep: the legend (with the note
+    on the missing average) covers no point and no diverged line; A's x label overlaps no title of panel C."""
+    import matplotlib.pyplot as plt
+
+    losses = [15 + 20 * xi + s if xi < 0.7 else np.nan for xi in levels for s in seeds]
+    ax = _fig6_a(levels, seeds, losses, tmp_path, monkeypatch)
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(r)
+    points = ax.transData.transform([(x, y) for x, y in zip([xi for xi in levels for _ in seeds], losses)
+                                     if np.isfinite(y)])
+    assert not any(legend.contains(*p) for p in points)
+    for line in ax.lines[1:]:
+        if line.get_linestyle() == ":":  # a diverged ξ: a vertical line at data x
+            x = ax.transData.transform((line.get_xdata()[0], 0))[0]
+            assert not legend.x0 <= x <= legend.x1, (x, legend)
+    label = ax.xaxis.label.get_window_extent(r)
+    titles = [a._left_title.get_window_extent(r) for a in fig.axes if a._left_title.get_text().startswith(("C", "NCA"))]
+    assert titles and not any(label.overlaps(t) for t in titles), (label, titles)
     plt.close("all")
 
 

@@ -118,15 +118,17 @@ MIN_POINTS = 3
 
 def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     """A: test loss against ξ with a moving average ± std where the data allow one (a window with
-    :data:`MIN_POINTS` finite losses, at a ξ that has one: nothing over a diverged ξ); B: test IC and PDE;
-    C: NCA states for several ξ."""
+    :data:`MIN_POINTS` finite losses, at a ξ that has one: nothing over a diverged ξ; else the legend says why
+    there is none); B: test IC and PDE, with A's legend under them (off A's data); C: NCA states for several ξ.
+    Laid out by matplotlib's constrained layout, so that A's axis label keeps clear of C's titles."""
     import matplotlib.pyplot as plt
+    from matplotlib.transforms import IdentityTransform
 
     xs = [xi for xi in r.levels for _ in r.seeds]
     ys = [r.test[(xi, s)].test_loss for xi in r.levels for s in r.seeds]
     show = show or _spread(r.levels, FIG4_PER_ROW)
     ncol = max(len(show), 4)
-    fig = plt.figure(figsize=(1.45 * ncol + 0.4, 4.9))
+    fig = plt.figure(figsize=(1.45 * ncol + 0.4, 5.1), layout="constrained")
     gs = fig.add_gridspec(2, ncol, height_ratios=[1.9, 1])
     ax = fig.add_subplot(gs[0, : ncol - 2])
     ax.plot(xs, ys, "o", alpha=0.7, label="test loss (one model)")
@@ -140,24 +142,30 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     here = np.array([np.isfinite(ys_a[xs_a == x]).any() for x in ux])
     ok = (count >= MIN_POINTS) & here
     m, s = np.where(ok, m, np.nan), np.where(ok, s, np.nan)
+    note = None
     if ok.any():
         ax.plot(ux, m, "-", color="C1", label=f"moving average ± sd ({window} ξ)")
         ax.fill_between(ux, m - s, m + s, where=ok, color="C1", alpha=0.2)
-    else:
-        ax.text(0.02, 0.04, f"no moving average: no window of {window} ξ values holds {MIN_POINTS} finite losses",
-                transform=ax.transAxes, fontsize=8.5, color="0.35")
+    else:  # said in the legend's title
+        note = f"no moving average: no window\nof {window} ξ values holds {MIN_POINTS} finite losses"
     blown = sorted({x for x, y in zip(xs, ys) if not np.isfinite(y)})
     for k, x in enumerate(blown):
         ax.axvline(x, color="crimson", ls=":", lw=1, label="diverged (no test loss)" if k == 0 else None)
     ax.set_xlabel("noise ξ")
     ax.set_ylabel("test loss")
-    ax.legend(fontsize=8.5)
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(r.test[(r.levels[0], r.seeds[0])].snapshots)
-    _ic_and_pde(fig, gs, ncol - 2, r.pde_final, n)
+    right = gs[0, ncol - 2:].subgridspec(2, 2, height_ratios=[1, 0.85])
+    _ic_and_pde(fig, right, 0, r.pde_final, n)
+    # A's legend sits under panel B, where it can cover no data: anchored to an empty axes there (A's own
+    # legend still, but outside the layout, which would otherwise shrink A to make room for it)
+    key = fig.add_subplot(right[1, :])
+    key.axis("off")
+    legend = ax.legend(fontsize=8.5, title=note, title_fontsize=8.5, alignment="left", loc="center",
+                       bbox_to_anchor=key.bbox, bbox_transform=IdentityTransform())
+    legend.set_in_layout(False)
     for j, xi in enumerate(show):
         _nca_panel(fig.add_subplot(gs[1, j]), r.test[(xi, r.seeds[0])], n, ("C  " if j == 0 else "") + f"NCA ξ={xi:g}")
-    fig.tight_layout()
     save_figure(fig, FIG6)
     return fig
 

@@ -60,3 +60,60 @@ def test_the_fig_12_figures_are_captioned():
     captions = _captions("symmetry")
     assert len(captions) == 2 and captions[0].startswith("**Paper Fig 12.**")
     assert "Not a panel of the paper" in captions[1]
+
+
+FIGURE_CELL = re.compile(r"^\s*fig\w* = figures\.", re.M)
+#: a caption that says what is shown and how to read it runs to a few sentences, not a title
+MIN_WORDS = 30
+
+
+def test_every_figure_of_every_chapter_is_captioned_under_a_name_of_its_own():
+    """Every cell that draws a chapter's figure (``fig = figures.…``) carries a caption and a label, and no two
+    figures of the book share a label."""
+    missing, names = [], []
+    for name in registry.NOTEBOOKS:
+        for c in _cells(name):
+            if c["cell_type"] == "code" and FIGURE_CELL.search(_source(c)):
+                figure = c["metadata"].get("mystnb", {}).get("figure", {})
+                if not figure.get("caption", "").strip() or not figure.get("name"):
+                    missing.append(f"{name}: {_source(c).splitlines()[0]}")
+                names.append(figure.get("name"))
+    assert missing == []
+    assert len(names) == len(set(names)) > 30
+
+
+def test_the_figures_beyond_the_paper_have_captions_that_say_how_to_read_them():
+    """The pages of our own questions reproduce no figure of the paper: each figure's caption opens with a bold
+    title of its own (no "Paper Fig") and goes on to say what is shown and how to read it."""
+    from nca_core.chapters.parts import QUESTIONS
+
+    pages = [n for n, nb in registry.NOTEBOOKS.items() if nb.part in QUESTIONS]
+    assert set(pages) >= {"between_frames", "read_back", "weights", "perturbation", "regimes"}
+    seen = 0
+    for name in pages:
+        figure_cells = [c for c in _cells(name) if c["cell_type"] == "code" and FIGURE_CELL.search(_source(c))]
+        captions = _captions(name)
+        assert len(captions) == len(figure_cells) > 0, name
+        for c in captions:
+            assert re.match(r"^\*\*[^*]+\*\*", c) and "Paper Fig" not in c, (name, c[:60])
+            assert len(c.split()) >= MIN_WORDS, (name, c[:60])
+        seen += len(captions)
+    assert seen >= 13
+
+
+def test_setup_code_is_hidden_as_on_every_page():
+    """What a reader sees of a page's code: the parameters and the calls that compute and draw. The imports are
+    folded away (``hide-input``) and the cells that only display a table show their table, not their code
+    (``remove-input``), on every page alike."""
+    shown = []
+    for name in registry.NOTEBOOKS:
+        for c in _cells(name):
+            if c["cell_type"] != "code":
+                continue
+            src, tags = _source(c), set(c["metadata"].get("tags", []))
+            hidden = tags & {"hide-input", "remove-input", "remove-cell"}
+            if re.search(r"^(from|import) ", src, re.M) and not hidden:
+                shown.append(f"{name}: {src.splitlines()[0]}")
+            if re.match(r"\s*display\(", src) and not tags & {"remove-input", "remove-cell"}:
+                shown.append(f"{name}: {src.splitlines()[0]}")
+    assert shown == []

@@ -70,7 +70,7 @@ def startup(R: Between):
         tr = R.train[(t, R.starts(t)[0])]
         n = np.arange(tr.steps + 1)
         for c in range(tr.hidden.shape[1]):
-            ax.plot(n, tr.hidden[:, c], lw=1.0, label=f"{c + 3}")
+            ax.plot(n, tr.hidden[:, c], lw=1.0, label=f"h{c + 2}")  # named as the weights page names them
         for f in tr.frames[:64]:
             ax.axvline(f, color="0.7", lw=0.5, zorder=0)
         ax.set_title(f"t = {t} (from n₀ = {tr.start})", fontsize=9)

@@ -40,7 +40,8 @@ def coefficients(R: ReadBack):
 
 
 def unseen(R: ReadBack):
-    """Channel B at the end of the unseen-IC run: the true PDE, then per t the NCA and the read-back PDEs."""
+    """Channel B at the end of the unseen-IC run: the true PDE, then per t the NCA and the read-back PDEs (a PDE
+    that blew up: an empty panel saying so, no distance)."""
     import matplotlib.pyplot as plt
 
     kinds = ("NCA", "strong", "weak", "Gray-Scott fit")
@@ -51,9 +52,16 @@ def unseen(R: ReadBack):
         for j, name in enumerate(("true PDE",) + tuple(f"t = {t}: {k}" for k in kinds)):
             ax = axes[i][j]
             img = R.ends[name]
-            ax.imshow(np.nan_to_num(img, nan=0.0), cmap="magma", vmin=0, vmax=1, interpolation="nearest")
-            d = "\n" if j == 0 else f"\n{R.unseen[t][kinds[j - 1]]:.3g} from PDE"
-            ax.set_title(("PDE" if j == 0 else kinds[j - 1]) + d, fontsize=8)
+            d = np.nan if j == 0 else R.unseen[t][kinds[j - 1]]
+            if j and not np.isfinite(d):  # a read-back PDE that blew up: an empty panel that says so
+                ax.imshow(np.ones_like(img, dtype=float), cmap="gray", vmin=0, vmax=1)
+                ax.text(0.5, 0.5, "blew up", ha="center", va="center", color="crimson", fontsize=9,
+                        transform=ax.transAxes)
+                told = "\nno distance"
+            else:
+                ax.imshow(np.nan_to_num(img, nan=0.0), cmap="magma", vmin=0, vmax=1, interpolation="nearest")
+                told = "\n" if j == 0 else f"\n{d:.3g} from PDE"
+            ax.set_title(("PDE" if j == 0 else kinds[j - 1]) + told, fontsize=8)
             no_ticks(ax)
         axes[i][0].set_ylabel(f"t = {t}")
     fig.suptitle(f"unseen test IC, n = {R.test_steps} (channel B)", fontsize=9)

@@ -28,7 +28,8 @@ def signatures(R: Regimes):
             ax = axes[2 * g + row][c]
             ax.imshow(s.image, cmap="magma", vmin=0, vmax=0.5, interpolation="nearest")
             no_ticks(ax)
-            ax.set_title(f"{p}\n{where.replace(' ICs', ' IC 2')}, n = {s.steps}\n{s.kind}", fontsize=FONT)
+            ax.set_title(f"{p.replace('_', ' ')}\n{where.replace(' ICs', ' IC 2')}, n = {s.steps}\n{s.kind}",
+                         fontsize=FONT)
     for k in range(len(R.presets), groups * cols):
         g, c = divmod(k, cols)
         axes[2 * g][c].axis("off")
@@ -66,7 +67,8 @@ def snapshots(R: Regimes):
 def measures(R: Regimes):
     """Per regime, the NCA's numbers against the PDE's from the unseen IC: invasion of the empty region,
     wavelength, reversal rate, and the losses (test loss over a frozen IC's, one-transition error over
-    "no change"); ✓/✗ under each name: the regime's target met or not."""
+    "no change"); ✓/✗ under each name: the regime's target met or not; a model that blew up has "blew up" where its
+    bars would be. One key above the panels."""
     import matplotlib.pyplot as plt
 
     ps = R.presets
@@ -86,14 +88,21 @@ def measures(R: Regimes):
     ax.bar(x - w / 2, [q.relative_loss if np.isfinite(q.relative_loss) else 0 for q in o], w, color="C0",
            label="test loss / frozen IC's")
     ax.bar(x + w / 2, [q.transition if np.isfinite(q.transition) else 0 for q in o], w, color="C2",
-           label="one-transition error /\n\"no change\"")
+           label="one-transition error / no change's")
     ax.axhline(1.0, color="k", lw=0.8, ls="--")
     ax.set_ylabel("loss ratios", fontsize=FONT)
     for a in axes.flat:
+        at = -w / 2 if a is ax else w / 2  # the NCA's bar; in the loss panel the test loss's
+        for i in (i for i, q in enumerate(o) if q.diverged):  # no NCA number: its place says why
+            a.text(x[i] + at, 0.02, "blew up", rotation=90, ha="center", va="bottom", color="crimson",
+                   fontsize=FONT, transform=a.get_xaxis_transform())
         a.set_xticks(x)
         a.set_xticklabels(names, rotation=40, ha="right", fontsize=FONT)
         a.tick_params(axis="y", labelsize=FONT)
-        a.legend(fontsize=FONT)
-    fig.tight_layout()
+    # one key above the panels (PDE and NCA, then the two loss ratios), where it can hide no bar
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    more, more_labels = ax.get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
+    fig.legend(handles + more, labels + more_labels, loc="upper center", ncol=4, fontsize=FONT, frameon=False)
     save_figure(fig, MEASURES)
     return fig

@@ -12,6 +12,11 @@ from nca_core.view.plotting import save_figure
 #: the figures' width (inches) and smallest font (pt): as wide as the book's column shows them readably
 WIDTH, FONT = 7.0, 8.5
 _TITLES = {"units": "hidden units", "features": "features (channel × kernel)", "channels": "channels (read)"}
+#: one colour per kernel, the same in every model's panels (a model's own kernel order would give the Laplacian
+#: another colour in the morph models than in the Gray-Scott ones), and the kernel's name in words for the key
+KERNEL_COLOURS = {"ID": "C0", "LAP": "C1", "SOBEL_X": "C2", "SOBEL_Y": "C5", "AV": "C4"}
+KERNEL_WORDS = {"ID": "identity", "LAP": "Laplacian", "SOBEL_X": "Sobel x (gradient)", "SOBEL_Y": "Sobel y (gradient)",
+                "AV": "average"}
 
 
 def _channel_ticks(ax, m: ModelWeights) -> None:
@@ -30,8 +35,9 @@ def kernels(R: WeightsResults):
 
     ms = list(R.models.values())
     heights = [m.config.n_kernels + 1.6 for m in ms]
+    # constrained layout: room for the kernel names of the right-hand panels once the colour bar takes its share
     fig, axes = plt.subplots(len(ms), 2, figsize=(WIDTH, 0.36 * sum(heights) + 0.8), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+                             gridspec_kw={"height_ratios": heights}, layout="constrained")
     im = None
     for i, m in enumerate(ms):
         for j, kind in enumerate(("activity", "weights")):
@@ -46,7 +52,6 @@ def kernels(R: WeightsResults):
                          fontsize=FONT + 0.5)
     axes[-1][0].set_xlabel("channel read", fontsize=FONT)
     axes[-1][1].set_xlabel("channel read", fontsize=FONT)
-    fig.tight_layout()
     cb = fig.colorbar(im, ax=axes, shrink=0.5, pad=0.02)
     cb.set_label("importance / the model's largest", fontsize=FONT)
     cb.ax.tick_params(labelsize=FONT)
@@ -63,7 +68,8 @@ def _symlog_floor(d: np.ndarray, noise: float) -> float:
 def versus(R: WeightsResults):
     """Per model (rows) and per kind of ablation (columns: hidden units, features, channels): importance
     (weights × typical activity) against the damage of zeroing it, with Spearman's ρ (in brackets: the
-    weights alone's). A blow-up is drawn as a triangle at the top; features are coloured by kernel."""
+    weights alone's). A blow-up is drawn as a triangle at the top; features are coloured by kernel (the same colour
+    for a kernel in every model, keyed once above the panels)."""
     import matplotlib.pyplot as plt
 
     ms = list(R.models.values())
@@ -79,11 +85,10 @@ def versus(R: WeightsResults):
                 K = m.config.n_kernels
                 for k, name in enumerate(m.config.kernels):
                     sel = (np.arange(d.size) % K == k)
-                    ax.scatter(x[sel & finite], d[sel & finite], s=10, color=f"C{k}", label=name)
-                    ax.scatter(x[sel & ~finite], np.full((sel & ~finite).sum(), top), s=18, marker="^",
-                               color=f"C{k}")
-                ax.legend(fontsize=FONT - 0.5, handletextpad=0.1, borderpad=0.2, labelspacing=0.2, loc="lower right",
-                          markerscale=0.8)
+                    colour = KERNEL_COLOURS.get(name, f"C{k}")
+                    ax.scatter(x[sel & finite], d[sel & finite], s=10, color=colour,
+                               label=f"{name}: {KERNEL_WORDS.get(name, name)}")
+                    ax.scatter(x[sel & ~finite], np.full((sel & ~finite).sum(), top), s=18, marker="^", color=colour)
             else:
                 ax.scatter(x[finite], d[finite], s=10, color="C0" if what == "units" else "C3")
                 ax.scatter(x[~finite], np.full((~finite).sum(), top), s=18, marker="^", color="k")
@@ -98,6 +103,11 @@ def versus(R: WeightsResults):
             if j == 0:
                 ax.set_ylabel(f"{m.name}\ndamage", fontsize=FONT)
         axes[-1][1].set_xlabel("importance (weights × typical activity)", fontsize=FONT)
-    fig.tight_layout()
+    # the features' colours keyed once, above the panels (inside one, the key hid points)
+    key = {lab: h for ax in axes[:, 1] for h, lab in zip(*ax.get_legend_handles_labels())}
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.25 + 0.2 * ((len(key) + 2) // 3)) / fig.get_figheight()))
+    if key:
+        fig.legend(key.values(), key.keys(), loc="upper center", ncol=3, fontsize=FONT, frameon=False,
+                   title="features: kernel", title_fontsize=FONT, handletextpad=0.2)
     save_figure(fig, VERSUS)
     return fig

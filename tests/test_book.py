@@ -165,3 +165,27 @@ def test_videos_fit_the_column(built_book):
             width = re.search(r'width="(\d+)"', tag)
             assert width and int(width.group(1)) <= MAX_WIDTH <= 680 and "max-width: 100%" in tag, (page.name, tag[:80])
     assert seen >= 5
+
+
+def test_tables_fit_the_column_in_a_1280_pixel_window(built_book, chrome):
+    """No table of a chapter page scrolls sideways at 1280 pixels: the book's stylesheet (book/_static/nca_book.css)
+    sets tables a little smaller and lets their cells wrap, so the widest (nine columns on the local-stability
+    page) fit the text column."""
+    d = chrome()
+    try:
+        d.set_window_size(1280, 1600)
+        tables, wide = 0, {}
+        for page in sorted(built_book.glob("book/_executed/*.html")):
+            d.get(page.as_uri())
+            found = d.execute_script(
+                "const ts = [...document.querySelectorAll('article table')];"
+                "return [ts.length, ts.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)"
+                ".map(t => [t.scrollWidth, t.parentElement.clientWidth, t.rows[0].innerText.slice(0, 40)]),"
+                "ts.length ? getComputedStyle(ts[0].querySelector('td, th')).overflowWrap : ''];")
+            tables += found[0]
+            if found[1]:
+                wide[page.name] = found[1]
+            assert not found[0] or found[2] == "break-word", (page.name, "the book's stylesheet is not applied")
+        assert tables > 20 and wide == {}, wide
+    finally:
+        d.quit()

@@ -226,6 +226,15 @@ def test_questions_on_hand_made_results():
     assert len(every) == 6 + 6 + 6 + 2 and all(x.threshold for x in every)
 
 
+def test_a_median_damage_that_blew_up_is_said_in_words_not_inf():
+    R = results()
+    c = R.morph["C32_t32"]
+    c.sigma["damage"][-1, :3] = np.inf  # 3 of the 4 draws at the largest σ blew up: an infinite median
+    ev = claims.hidden_by_noise(R)[3].evidence
+    assert "σ = 1: blown up (half the draws or more)" in ev and "inf" not in ev
+    assert "σ = 0.3: 0.003" in ev
+
+
 def test_a_model_that_already_lost_it_answers_nothing():
     R = results()
     R.gray_scott[4] = curve("Gray-Scott t = 4", "gray_scott", 2, baseline_lost=True)

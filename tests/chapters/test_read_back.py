@@ -85,6 +85,8 @@ def test_questions_answer_yes_for_the_truth_and_no_for_a_wrong_pde():
     assert [q.verdict for q in claims.nca(R)] == [True, True, False, False]
     assert [q.verdict for q in claims.gray_scott_fit(R)] == [True, False]
     assert [q.verdict for q in claims.unseen(R)] == [True, False]
+    blown = claims.unseen(R)[1].evidence  # a read-back that blew up is said so, not printed as nan
+    assert "strong blew up, weak 1" in blown and "nan" not in blown.lower()
     assert all(q.threshold for q in qs) and len(qs) == 10
 
 

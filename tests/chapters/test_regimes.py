@@ -190,6 +190,17 @@ def test_questions_answer_from_hand_made_outcomes():
         assert q.threshold and q.evidence
 
 
+def test_the_measures_table_says_blew_up_and_not_measured_instead_of_nan():
+    blown = Outcome("spots_and_loops", 2048, *[float("nan")] * 2, float("nan"), 10.0, *[float("nan")] * 2,
+                    float("nan"), 3.0, float("nan"), 20.0, diverged_at=300)
+    table = _regimes({"published": _outcome("published", transition=float("nan")), "spots_and_loops": blown}).table()
+    lines = table.splitlines()
+    assert lines[2] == "| published | 0.40 / 0.40 | 10.0 / 10.0 | 0.00 / 0.00 | 0.50 | not measured | met |"
+    assert lines[3] == ("| spots and loops | blew up / – | blew up / 10.0 | blew up / 3.00 | blew up | not measured "
+                        "| missed |")
+    assert "nan" not in table.lower() and "inf" not in table.lower()
+
+
 def test_regime_checks_are_set_up_rows_from_the_signatures():
     sig = {"training ICs": _sig(area=200.0), "unseen IC": _sig(area=150.0)}
     R = Regimes(["published", "spots"], {}, {}, {"published": sig, "spots": sig})

@@ -252,6 +252,21 @@ def test_every_question_has_a_criterion_and_the_activity_question_compares_the_r
 
 
 
+def test_the_laplacian_tables_are_narrow_and_say_blow_up_in_words():
+    """A row per channel and a column per model (not a column per channel), the effective diffusion apart:
+    two tables that fit the book's column; an ablation that blew up is said so."""
+    f = np.array([[1.0, 0.5], [0.5, 0.25], [0.2, 0.1], [0.1, 0.05]])
+    damage = f.copy()
+    damage[1, 1] = np.inf  # zeroing B·LAP blows the rollout up
+    m = _model_weights(units=np.ones(3), features=f, channels=4, diffusion=np.array([[0.1, 0.0], [0.0, 0.05]]),
+                       ablation=Ablation(0.0, np.ones(3), damage, np.ones(4), {}))
+    lap, diff = WeightsResults({"a": m}, {}, GS, SimpleNamespace()).laplacian_table().split("\n\n")
+    assert lap.splitlines() == ["| channel read through LAP | hand-made |", "|---|---|", "| A | 0.50 (0.5) |",
+                                "| B | 0.25 (blow-up) |", "| h2 | 0.10 (0.1) |", "| h3 | 0.05 (0.05) |"]
+    assert diff.splitlines()[2:] == ["| hand-made | 0.1000 | 0.0000 | 0.0000 | 0.0500 |",
+                                     f"| the PDE | {GS.d_a * GS.dt:g} | 0 | 0 | {GS.d_b * GS.dt:g} |"]
+
+
 def test_caveats_name_a_laplacian_below_the_criterion_whose_ablation_matters():
     f = np.array([[1.0, 0.05], [0.5, 0.5], [0.2, 0.2]])  # A·LAP 0.05 of the largest (A·ID): below the criterion
     dmg = np.array([[3.0, 2.0], [0.1, 0.2], [0.3, 0.4]])  # but zeroing it does the second largest damage

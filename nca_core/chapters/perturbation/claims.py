@@ -125,8 +125,9 @@ def hidden_by_noise(R: Perturbation) -> list[Question]:
         lo, hi = c.floor_band
         med = np.median(c.sigma["damage"], axis=1)
         above = np.flatnonzero(med > hi)
-        ev = (f"noise floor {lo:.3g}–{hi:.3g}; median damage " + ", ".join(f"σ = {s:g}: {m:.3g}"
-                                                                           for s, m in zip(c.sigmas, med))
+        shown = [f"{m:.3g}" if np.isfinite(m) else "blown up (half the draws or more)" for m in med]
+        ev = (f"noise floor {lo:.3g}–{hi:.3g}; median damage " + ", ".join(f"σ = {s:g}: {m}"
+                                                                           for s, m in zip(c.sigmas, shown))
               + (f"; first above the floor at σ = {c.sigmas[above[0]]:g}" if above.size else
                  "; never above the floor"))
         out.append(Question(text, ev, bool(np.all(med[small] <= hi)), rule))

@@ -99,8 +99,8 @@ def unseen(R: ReadBack) -> list[Question]:
         d = R.unseen[t]
         text = (f"t = {t}: does the PDE read back from the NCA (strong form) run from the unseen IC at least as "
                 "close to the true PDE as the NCA itself?")
-        ev = (f"distance to the true PDE at n = {R.test_steps}: " + ", ".join(f"{k} {v:.3g}" for k, v in d.items())
-              + " (NaN: the read-back blew up)")
+        ev = f"distance to the true PDE at n = {R.test_steps}: " + ", ".join(
+            f"{k} {v:.3g}" if np.isfinite(v) else f"{k} blew up" for k, v in d.items())
         out.append(Question(text, ev, bool(np.isfinite(d["strong"]) and d["strong"] <= d["NCA"]), rule))
     return out
 

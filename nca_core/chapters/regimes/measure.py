@@ -476,6 +476,30 @@ class Regimes:
     def reference(self) -> str:
         return self.presets[0]
 
+    def table(self) -> str:
+        """Markdown: per regime, the NCA's measures against the PDE's from the unseen IC and whether the target is
+        met; a model that blew up and a number that does not exist are said in words (never ``nan``), and the
+        headers are short enough for the table to fit the book's column."""
+        rows = ["| regime | invasion NCA / PDE | wavelength NCA / PDE | A reversals NCA / PDE | test loss ÷ frozen "
+                "IC | one transition ÷ no change | target |", "|---|---|---|---|---|---|---|"]
+        for p, o in self.outcomes.items():
+            def nca(x: float, spec: str, missing: str, o=o) -> str:
+                return "blew up" if o.diverged else _shown(x, spec, missing)
+
+            cells = [p.replace("_", " "),
+                     f"{nca(o.invasion, '.2f', '–')} / {_shown(o.invasion_pde, '.2f', '–')}",
+                     f"{nca(o.wavelength, '.1f', 'no pattern')} / {_shown(o.wavelength_pde, '.1f', 'no pattern')}",
+                     f"{nca(o.rate, '.2f', '–')} / {_shown(o.rate_pde, '.2f', '–')}",
+                     nca(o.relative_loss, ".2f", "not measured"), _shown(o.transition, ".2f", "not measured"),
+                     "met" if meets_target(o) else "missed"]
+            rows.append("| " + " | ".join(cells) + " |")
+        return "\n".join(rows)
+
+
+def _shown(x: float, spec: str, missing: str) -> str:
+    """A number of the table, or ``missing`` where it does not exist (NaN or infinite)."""
+    return format(x, spec) if np.isfinite(x) else missing
+
 
 def shots(steps: int) -> tuple[int, ...]:
     """The steps the page shows: a quarter, half and all of the test rollout."""

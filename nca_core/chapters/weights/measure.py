@@ -420,27 +420,28 @@ class WeightsResults:
         return "\n".join(rows)
 
     def laplacian_table(self) -> str:
-        """Markdown: per Gray-Scott model and channel, the importance of reading it through the Laplacian (as a
-        fraction of the model's largest feature) and the damage of ablating that feature; and the effective
-        diffusion of A and B."""
+        """Markdown, two tables narrow enough for the book's column: per channel (rows) and Gray-Scott model
+        (columns), the importance of reading the channel through the Laplacian (as a fraction of the model's
+        largest feature) and the damage of ablating that feature; then per model the effective diffusion of A
+        and B, beside the PDE's."""
         ms = self.of(GRAY_SCOTT)
         if not ms:
             return ""
         C = max(m.config.channels for m in ms)
-        head = "| model | " + " | ".join(channel_name(GRAY_SCOTT, c, 2) + "·LAP" for c in range(C)) + \
-            " | D_NCA (∇²A→ΔA, ∇²B→ΔA, ∇²A→ΔB, ∇²B→ΔB) |"
-        rows = [head, "|---" * (C + 2) + "|"]
+        cells = {}
         for m in ms:
             k = m.config.kernels.index("LAP")
             r = m.reading("activity").features
             d = m.ablation.damage("features")
-            cells = [f"{r[c, k] / r.max():.2f} ({number(d[c, k])})" if c < m.config.channels else "–"
-                     for c in range(C)]
-            D = m.diffusion
-            rows.append(f"| {m.name} | " + " | ".join(cells) + f" | {D[0, 0]:.4f}, {D[0, 1]:.4f}, {D[1, 0]:.4f}, "
-                        f"{D[1, 1]:.4f} |")
+            cells[m.name] = [f"{r[c, k] / r.max():.2f} ({number(d[c, k])})" if c < m.config.channels else "–"
+                             for c in range(C)]
+        rows = ["| channel read through LAP | " + " | ".join(cells) + " |", "|---" * (len(ms) + 1) + "|"]
+        rows += [f"| {channel_name(GRAY_SCOTT, c, 2)} | " + " | ".join(v[c] for v in cells.values()) + " |"
+                 for c in range(C)]
         g = self.gamma
-        rows.append("| the PDE | " + " | ".join(["–"] * C) + f" | {g.d_a * g.dt:g}, 0, 0, {g.d_b * g.dt:g} |")
+        rows += ["", "| effective diffusion | ∇²A → ΔA | ∇²B → ΔA | ∇²A → ΔB | ∇²B → ΔB |", "|---|---|---|---|---|"]
+        rows += [f"| {m.name} | " + " | ".join(f"{x:.4f}" for x in m.diffusion[:2, :2].ravel()) + " |" for m in ms]
+        rows.append(f"| the PDE | {g.d_a * g.dt:g} | 0 | 0 | {g.d_b * g.dt:g} |")
         return "\n".join(rows)
 
 

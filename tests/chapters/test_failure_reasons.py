@@ -50,9 +50,12 @@ def test_fig10_says_how_far_the_mask_noise_is_above_the_footprint():
     b = _map("B", 64, [50, 60, 70, 80], [10, 12, 20, 30], [30, 40])  # 35 against a mean footprint of 65
     c = local.fig10(LocalResults({"C32_t32": a, "C16_t64": b}, {}, np.zeros((80, 80, 4)), P))[2]
     assert c.verdict is False
-    assert c.reason == ("B: two unperturbed runs already differ in 35 pixels (changes > 0.1), 0.5× the mean "
-                        "footprint of a one-pixel perturbation, where at most 0.1× would count as absorbed.")
-    b.noise_counts = np.array([1, 2])
+    assert c.reason == ("Two unperturbed runs with independent masks already differ (changes > 0.1) in 35 pixels for "
+                        "B (0.5× its mean footprint), where at most 0.1× the footprint would count as absorbed.")
+    a.noise_counts = np.array([10, 20])
+    both = local.fig10(LocalResults({"C32_t32": a, "C16_t64": b}, {}, np.zeros((80, 80, 4)), P))[2].reason
+    assert "in 15 pixels for A (0.6× its mean footprint) and in 35 pixels for B (0.5× its mean footprint)," in both
+    a.noise_counts, b.noise_counts = np.array([1, 2]), np.array([1, 2])
     assert local.fig10(LocalResults({"C32_t32": a, "C16_t64": b}, {}, np.zeros((80, 80, 4)), P))[2].reason == ""
 
 

@@ -216,7 +216,8 @@ def tiers(report: Report, target: str = "long") -> str:
     ready = sum(total.values())
     return "\n".join([f"Of the {len(total)} distinct models of the `{target}` tier, {ready} are trained "
                       f"and {len(total) - ready} are not yet. `make book` runs each chapter at the "
-                      "longest-trained profile whose models are all there; a chapter that analyses another's models "
+                      "longest-trained profile whose models are all there, or on the part of the `grid` tier that "
+                      "is trained (its provenance line names the part); a chapter that analyses another's models "
                       "may read them from another tier than the profile it ran at, and the table says which. "
                       f"`nca-book status --profile {target}` lists the models and `nca-book models NOTEBOOK "
                       f"--profile {target}` trains them (resumably).", ""] + lines)

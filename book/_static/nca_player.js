@@ -354,21 +354,27 @@
   // ------------------------------------------------------------------ the player
   var CSS = [
     ".nca-player{font-size:.9rem;margin:1rem 0}",
-    ".nca-player .nca-row{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;margin:.35rem 0}",
-    ".nca-player label{display:inline-flex;gap:.3rem;align-items:center;margin:0}",
+    ".nca-player .nca-row{display:flex;flex-wrap:wrap;gap:.4rem .7rem;align-items:center;margin:.35rem 0}",
+    // a label may shrink to the row (min-width:0), and its menu with it: no control is wider than the column
+    ".nca-player label{display:inline-flex;gap:.3rem;align-items:center;margin:0;max-width:100%;min-width:0}",
     ".nca-player button{padding:.15rem .6rem;border:1px solid #888;border-radius:4px;background:#f6f6f6;cursor:pointer}",
-    ".nca-player select{max-width:100%}",
+    ".nca-player select{max-width:100%;min-width:0;text-overflow:ellipsis}",
+    ".nca-player input[type=range]{width:5.5em}",
     // "▶ play" and "❚❚ pause" take the same room, so the controls after the button stay put
-    ".nca-player button.nca-play{min-width:7em;text-align:left}",
+    ".nca-player button.nca-play{width:5.8em;text-align:left;white-space:nowrap}",
     ".nca-player canvas.nca-lattice{image-rendering:pixelated;image-rendering:crisp-edges;cursor:crosshair;" +
       "touch-action:none;border:1px solid #ccc;display:block}",
     ".nca-player .nca-panels{display:flex;flex-wrap:wrap;gap:4px}",
     ".nca-player .nca-panels figure{margin:0;padding:0;text-align:center;font-size:.8rem;color:#555}",
+    // the step counter and the rate have fixed boxes (the rate holds a no-break space when still), so nothing
+    // moves, grows or wraps when playing starts, stops or the numbers get longer
     ".nca-player .nca-step{font-variant-numeric:tabular-nums;font-weight:600;white-space:nowrap;" +
-      "display:inline-block;min-width:5.5em}",
-    // the rate appears only while playing: its place is kept, so the controls never move or wrap then
+      "display:inline-block;width:5.8em}",
     ".nca-player .nca-rate{font-variant-numeric:tabular-nums;white-space:nowrap;display:inline-block;" +
-      "min-width:7.5em}",
+      "width:7.6em;overflow:hidden}",
+    // a slider's value: as wide as its longest value ("32", "0.50"), so the controls after it stay put
+    ".nca-player .nca-out{font-variant-numeric:tabular-nums;display:inline-block;width:1.4em}",
+    ".nca-player .nca-out.nca-fire-out{width:2.4em}",
     ".nca-player .nca-info,.nca-player .nca-stats{color:#555;font-size:.8rem}",
     ".nca-player .nca-status{color:#a00}",
     ".nca-player .nca-targets{display:flex;gap:.5rem;align-items:flex-end}",
@@ -447,9 +453,9 @@
     this.stepBtn = el("button", { type: "button", className: "nca-step-once", text: "step" });
     this.resetBtn = el("button", { type: "button", className: "nca-reset", text: "reset" });
     this.speedIn = el("input", { type: "range", min: "1", max: "32", value: "1", className: "nca-speed" });
-    this.speedOut = el("span", { text: "1" });
+    this.speedOut = el("span", { className: "nca-out", text: "1" });
     this.stepEl = el("span", { className: "nca-step", text: "n = 0" });
-    this.rateEl = el("span", { className: "nca-rate", text: "" });
+    this.rateEl = el("span", { className: "nca-rate", text: "\u00a0" });
     this.viewSel = el("select", { className: "nca-view", "aria-label": "channels shown" });
     this.icSel = el("select", { className: "nca-ic", "aria-label": "initial condition" });
     [["test", "unseen test IC (128×128)"], ["train0", "training IC 1 (64×64)"], ["train1", "training IC 2 (64×64)"],
@@ -461,9 +467,9 @@
     });
     this.colourIn = el("input", { type: "color", value: "#e6331a", className: "nca-colour" });
     this.radiusIn = el("input", { type: "range", min: "1", max: "20", value: "5", className: "nca-radius" });
-    this.radiusOut = el("span", { text: "5" });
+    this.radiusOut = el("span", { className: "nca-out", text: "5" });
     this.fireIn = el("input", { type: "range", min: "0", max: "1", step: "0.05", value: "0.5", className: "nca-fire" });
-    this.fireOut = el("span", { text: "0.5" });
+    this.fireOut = el("span", { className: "nca-out nca-fire-out", text: "0.50" });
     this.icLabel = labelled("start from ", this.icSel);
     this.colourLabel = labelled("colour ", this.colourIn);
     this.panelsEl = el("div", { className: "nca-panels" });
@@ -729,7 +735,7 @@
       panel.ctx.putImageData(panel.image, 0, 0);
     });
     this.stepEl.textContent = "n = " + this.nca.steps;
-    this.rateEl.textContent = this.playing && this.stepsPerSecond ? this.stepsPerSecond.toFixed(1) + " steps/s" : "";
+    this.rateEl.textContent = this.playing && this.stepsPerSecond ? this.stepsPerSecond.toFixed(1) + " steps/s" : "\u00a0";
     var n = this.nca.steps, self = this;
     (this.targetCanvases || []).forEach(function (tc, k) {
       var next = k + 1 < self.targetCanvases.length ? self.targetCanvases[k + 1].n : Infinity;

@@ -59,8 +59,9 @@ def player_jobs(profile: str = "quick") -> dict[str, tuple[str, Any]]:
     P, _ = registry.resolve(MORPH_NOTEBOOK, {"profile": profile})
     f9 = fig9_jobs(P)
     named = {"C16_t32": f9.channels.get(P.sampling_channels) or f9.sampling.get(P.channel_t), **stability_jobs(P)}
-    what = {"C16_t32": "C and stencils of the paper's Fig 8, which has t = 64", "C32_t32": "more hidden channels",
-            "C16_t64": "twice as many steps between images", "C32_t32_sym": "rotation-invariant stencils"}
+    # short: the menu fits the book's column (the info line under it says the rest)
+    what = {"C16_t32": "Fig 8's C and stencils, at t = 32", "C32_t32": "more hidden channels",
+            "C16_t64": "twice the steps between images", "C32_t32_sym": "rotation-invariant stencils"}
     for name, job in named.items():
         if job is not None and job.key in morph:
             n = job.nca
@@ -71,7 +72,7 @@ def player_jobs(profile: str = "quick") -> dict[str, tuple[str, Any]]:
         if job.train.t not in seen:  # one seed per t (the first)
             seen.add(job.train.t)
             out[f"gray_scott_t{job.train.t}"] = (f"Gray-Scott: t={job.train.t}, C={job.nca.channels} "
-                                                 f"(trained on frames {job.train.t} steps apart)", job)
+                                                 f"(frames {job.train.t} steps apart)", job)
     return out
 
 

@@ -23,7 +23,8 @@ def test_config_has_repository_and_launch_buttons():
     assert buttons["binderhub_url"] == "https://mybinder.org"
     assert "colab_url" not in buttons
     assert buttons["notebook_interface"] in ("classic", "jupyterlab")
-    assert cfg["sphinx"]["local_extensions"] == {"launch_paths": "book/_ext", "numbering": "book/_ext"}
+    assert cfg["sphinx"]["local_extensions"] == {"launch_paths": "book/_ext", "numbering": "book/_ext",
+                                                 "scripts_once": "book/_ext"}
     assert (ROOT / "book" / "_ext" / "launch_paths.py").is_file()
 
 
@@ -57,6 +58,29 @@ def test_chapter_page_launches_its_source_notebook(tmp_path):
     binder = f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/notebooks/time_sampling.ipynb"
     assert binder in page and "colab.research.google.com" not in page
     assert "_executed/time_sampling.ipynb" not in page.split("launch-buttons")[-1].split("</ul>")[0]
+    # every script once (Sphinx 7.4 doubled the inline ones registered late: sphinx-thebe's configuration, whose
+    # second copy the browser refused with "Identifier 'THEBE_JS_URL' has already been declared")
+    import re
+
+    head = page.split("</head>")[0]
+    scripts = re.findall(r"<script[^>]*>.*?</script>", head, flags=re.S)
+    assert page.count("const THEBE_JS_URL") == 1 and len(scripts) > 5
+    assert len(set(scripts)) == len(scripts), [s for s in scripts if scripts.count(s) > 1]
+
+
+def test_a_script_registered_twice_is_kept_once():
+    from types import SimpleNamespace as JS
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        from scripts_once import once
+    finally:
+        sys.path.pop(0)
+    body = JS(filename=None, priority=500, attributes={"body": "const A = 1"})
+    again = JS(filename="", priority=500, attributes={"body": "const A = 1"})
+    other = JS(filename="", priority=500, attributes={"body": "const B = 1"})
+    file = JS(filename="_static/x.js", priority=500, attributes={})
+    assert once([file, body, other, again, file, "old.js", "old.js"]) == [file, body, other, "old.js"]
 
 
 def test_repository_url_comes_from_the_build_environment():

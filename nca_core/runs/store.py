@@ -1,5 +1,5 @@
-"""A cache for the stability chapters' arrays (perturbation maps, optimised initial states), and their
-shipped copies.
+"""A cache for what chapters compute from models (the stability chapters' perturbation maps and optimised
+initial states, the morph-task rollouts and videos, ...), and their shipped copies.
 
 Each result is one ``.npz`` file, ``results/stability/<kind>/<key>.npz``, where ``key`` hashes
 the model's cache key, its weights and every parameter that changes the numbers. The file
@@ -52,7 +52,7 @@ def artefacts_dir() -> Path:
 
 
 def path(kind: str, key: str) -> Path:
-    """Where the result ``key`` of ``kind`` (``"local"``, ``"adversarial"``, ``"symmetry"``, ...) is cached."""
+    """Where the result ``key`` of ``kind`` (``"local"``, ``"adversarial"``, ``"morph"``, ...) is cached."""
     return results_dir() / "stability" / kind / f"{key}.npz"
 
 

@@ -187,6 +187,19 @@ def models(report: Report) -> str:
     return "\n".join(out)
 
 
+def ran_at(notebook: str, profiles: set[str], keys: set[str]) -> str:
+    """The profiles a chapter ran at; a run at ``grid`` on part of its grid (``--profile best`` while the tier
+    is trained, :mod:`nca_core.book.best`) says how many of the grid's models it used."""
+    out = []
+    for profile in sorted(profiles):
+        if profile == "grid" and registry.notebook(notebook).axes:
+            grid = {j.key for j in registry.jobs(notebook, "grid")}
+            if grid and not grid <= keys:
+                profile += f" (part: {len(grid & keys)} of its {len(grid)} models)"
+        out.append(profile)
+    return ", ".join(out)
+
+
 def tiers(report: Report, target: str = "long") -> str:
     """Which profile each chapter of this build ran at and the tier of the models it shows (not always the same:
     at ``grid`` the chapters of "Beyond the paper" read the long tier's models), and how much of the ``target``
@@ -196,8 +209,10 @@ def tiers(report: Report, target: str = "long") -> str:
     known = status.model_tiers()
     ran: dict[str, set[str]] = {}
     shown: dict[str, set[str]] = {}
+    used: dict[str, set[str]] = {}
     for r in report.records:
         ran.setdefault(r["notebook"], set()).add(r["profile"])
+        used.setdefault(r["notebook"], set()).update(m["key"] for m in r["models"])
         shown.setdefault(r["notebook"], set()).update(known.get(m["key"], (r["profile"],))[0] for m in r["models"])
     lines = [f"| chapter | ran at | tier of its models | `{target}` models ready | still to train |",
              "|---|---|---|---|---|"]
@@ -208,7 +223,7 @@ def tiers(report: Report, target: str = "long") -> str:
         rows = {r.key: r for r in status.model_status([name], target)}.values()
         todo = [r.label for r in rows if not r.ready]
         order = [t for t in status.TRAINING_ORDER if t in shown.get(name, ())]
-        lines.append(f"| {{doc}}`{name}` | {', '.join(sorted(ran.get(name, ()))) or 'not run'} | "
+        lines.append(f"| {{doc}}`{name}` | {ran_at(name, ran.get(name, set()), used.get(name, set())) or 'not run'} | "
                      f"{', '.join(order) or '–'} | {len(rows) - len(todo)} of {len(rows)} | "
                      f"{cell(', '.join(todo)) or '–'} |")
         for r in rows:

@@ -78,3 +78,14 @@ def test_axes_must_be_two_declared_parameters():
         Notebook("x", "part", {"seeds": seeds}, axes=("seeds",))
     with pytest.raises(ValueError, match="axes=.*'t'"):
         Notebook("x", "part", {"seeds": seeds}, axes=("seeds", "t"))
+
+
+def test_the_report_says_how_much_of_the_grid_a_chapter_ran_on():
+    from nca_core.book.verdict_tables import ran_at
+
+    grid = [j.key for j in registry.jobs("time_sampling", "grid")]
+    assert len(grid) == 36  # 9 t × 4 seeds
+    assert ran_at("time_sampling", {"grid"}, set(grid[:8])) == "grid (part: 8 of its 36 models)"
+    assert ran_at("time_sampling", {"grid"}, set(grid)) == "grid"
+    long = {j.key for j in registry.jobs("time_sampling", "long")}
+    assert ran_at("time_sampling", {"long"}, long) == "long"

@@ -203,7 +203,7 @@ def test_fig7_checks_failing_on_a_non_paper_setup_are_not_reproduced(names, pad,
 def _morph(label: str, loss: float, iou: float = 0.8, detail: float = 10.0, t: int = 32, diverged: bool = False,
            colour: float = 0.05, extrapolation: float | None = None) -> Morph:
     ext = loss if extrapolation is None else extrapolation
-    return Morph(label=label, t=t, steps=[0, t, 2 * t, 3 * t, 8 * t], obs=np.zeros((5, 1, 2, 2, 4)), hidden=None,
+    return Morph(label=label, t=t, steps=[0, t, 2 * t, 3 * t, 8 * t], obs=np.zeros((5, 2, 2, 4)),
                  errors=np.array([loss, loss, loss]), extrapolation_error=ext, iou=iou, detail=detail, colour=colour,
                  diverged_at=None, train_loss=loss, training_diverged=diverged)
 

@@ -8,6 +8,7 @@ fit one); whether the run can test it at all is decided here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -91,6 +92,12 @@ def sometimes(occurred: bool, seeds: int) -> bool | None:
 def seeds_for_small_difference(seeds: int) -> bool:
     """Can a difference the paper calls small be judged with ``seeds`` seeds per value (rule 2)?"""
     return seeds >= SEEDS_FOR_SMALL_DIFFERENCE
+
+
+def shown(x: float, spec: str, meaning: str) -> str:
+    """``x`` formatted by ``spec`` for a claim's evidence or, if it is NaN or infinite, ``meaning``: what a value
+    that is not finite means in that row ("blew up", "flat: no pattern", …), which a bare ``nan`` does not say."""
+    return format(x, spec) if math.isfinite(x) else meaning
 
 
 def because(parts: Iterable[str]) -> str:

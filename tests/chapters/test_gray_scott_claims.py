@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nca_core.chapters.gray_scott.claims import fig4, fig5, fig6
+from nca_core.chapters.gray_scott.claims import fig3, fig4, fig5, fig6
 from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults, SamplingResults, invasion, pattern_statistics
 from nca_core.data import gray_scott as pde
 
@@ -248,7 +248,8 @@ def test_fig5_maze_formation_needs_contrast_wavelength_and_invasion(final, verdi
 def test_fig5_flat_or_diverged_nca_forms_no_maze():
     flat = Comparison(distance=np.zeros(3), diverged_at=None, snapshots={0: (IC, IC), N: (np.full_like(PDE, 0.3), PDE)})
     (c,) = fig5(flat)
-    assert c.verdict is False and "wavelength NCA nan" in c.evidence and "contrast 0.00" in c.evidence
+    assert c.verdict is False and "contrast 0.00" in c.evidence
+    assert "wavelength NCA none (B is flat: no pattern) vs PDE 7.6" in c.evidence
     (c,) = fig5(comparison(diverged_at=700))
     assert c.verdict is False and c.evidence == "diverged at n=700"
 
@@ -374,3 +375,54 @@ def test_figs_4_and_6_stay_readable_and_mark_every_diverged_run_at_the_papers_gr
     levels = [round(i / 9, 4) for i in range(10)]
     n = NoiseResults(levels, [0, 1], {}, {(xi, s): comparison(loss=1 + xi) for xi in levels for s in (0, 1)}, PDE)
     assert plotting.smallest_text_pt(figures.fig6(n)) >= 0.95 * plotting.MIN_PT
+
+
+# ------------------------------------------------------------------ values that are not finite
+def raw_nonfinite(text: str) -> bool:
+    """Does ``text`` hold a number printed without a finite value (a bare nan / inf)?"""
+    from nca_core.book.report import words_for_nonfinite
+
+    return words_for_nonfinite(text) != text
+
+
+def test_fig3_says_which_trajectory_is_flat_and_which_blew_up():
+    flat, blown = np.full_like(PDE, 0.25), np.full_like(PDE, np.nan)
+    traj = np.stack([np.stack([PDE, PDE, PDE]), np.stack([PDE, flat, blown])])  # [F = 2, R = 3, 64, 64, 2]
+    maze, steady = fig3(traj, [0, 256])
+    assert maze.verdict is False
+    assert maze.evidence == ("B contrast 0.1768, 0, not finite (the state blew up); dominant wavelength (cells) 7.6, "
+                             "none (B is flat: no pattern), none (the state blew up)")
+    assert steady.evidence.startswith("relative change over the last 256 steps: not finite (the state blew up); ")
+    assert not raw_nonfinite(maze.evidence + steady.evidence)
+
+
+def test_fig4_a_diverged_training_a_blown_up_test_and_an_undefined_correlation_are_said_in_words():
+    r = sampling({4: (np.nan, np.nan), 32: (0.2, 0.2)}, {4: comparison(), 32: comparison(loss=np.inf)})
+    c = fig4(r)
+    assert c[0].evidence == ("train loss (min after burn-in) t=4: not finite (the training diverged), t=32: 0.2 "
+                             "(Spearman ρ = undefined (fewer than two finite values, or all equal))")
+    assert c[0].verdict is False
+    assert c[4].evidence.startswith("t=32: test loss not finite (the rollout blew up) vs 2 for a frozen IC; ")
+    assert c[1].evidence == "mean test loss t=4: 1, t=32: not finite (the rollout blew up) (max/min not finite)"
+    ts = [4, 8, 16, 32]
+    flat = sampling({t: (0.1, 0.1) for t in ts}, {t: comparison(loss=1.0) for t in ts})
+    assert fig4(flat)[2].evidence.endswith("(Spearman ρ = undefined (fewer than two finite values, or all equal), "
+                                           "max/min 1.00)")
+    for x in c + fig4(flat):
+        assert not raw_nonfinite(x.evidence), x.evidence
+
+
+def test_fig6_a_flat_or_blown_up_final_state_has_no_wavelength_in_words():
+    FIELDS["flat"], FIELDS["blown up"] = np.full_like(PDE, 0.25), np.full_like(PDE, np.nan)
+    try:
+        c = fig6(noise({0.1: ("maze", "blown up"), 0.3: ("flat", "blown up"), 0.6: ("flat", "blown up")}))
+    finally:
+        del FIELDS["flat"], FIELDS["blown up"]
+    assert [x.verdict for x in c] == [False, False, False]
+    assert c[0].evidence.endswith("; ξ=0.1: test loss 1.1, maze invades 0% of the empty region (PDE 71%)")
+    assert c[1].evidence == ("ξ=0.3: contrast 0.00, wavelength none (B is flat: no pattern) (PDE 7.6), coverage 1.00 "
+                             "(PDE 0.71); ξ=0.3: contrast not finite (the state blew up), wavelength none (the state "
+                             "blew up) (PDE 7.6), coverage 0.00 (PDE 0.71)")
+    assert c[2].evidence == "ξ=0.6: B contrast 0.000; ξ=0.6: B contrast not finite (the state blew up)"
+    for x in c:
+        assert not raw_nonfinite(x.evidence), x.evidence

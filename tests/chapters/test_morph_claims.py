@@ -333,3 +333,56 @@ def test_noise_ablation_switched_off(fig8_runs):
     kernels, activations, _ = fig8_runs
     s = claims.fig8_noise(Fig8Results(kernels, activations, None, np.zeros(1)))
     assert s == "The ablation was switched off (`noise_ablation=False`)."
+
+
+# ------------------------------------------------------------------ values that are not finite
+def raw_nonfinite(text: str) -> bool:
+    """Does ``text`` hold a number printed without a finite value (a bare nan / inf)?"""
+    from nca_core.book.report import words_for_nonfinite
+
+    return words_for_nonfinite(text) != text
+
+
+def test_a_diverged_training_and_a_blown_up_rollout_are_said_in_words(fig8_runs, fig9_results):
+    kernels, activations, no_noise = fig8_runs
+    nan, inf = float("nan"), float("inf")
+    kernels["ID_LAP"] = _run(_morph("a", nan))  # no finite training loss
+    activations["linear"] = _run(_morph("x linear", 25, iou=nan, detail=inf))  # its rollout blew up
+    blown = _run(_morph("nn", 30, diverged=True, extrapolation=inf), epochs=120, diverged_epoch=117)
+    got = claims.fig8(Fig8Results(kernels, activations, blown, np.zeros(1)))
+    assert "ID_LAP: not finite (the training diverged)" in got[0].evidence
+    assert got[2].evidence.startswith("at n = 3t: opaque-region IoU with the rooster not finite (the rollout blew "
+                                      "up) ")
+    assert "detail error not finite (the rollout blew up) against 10.0 for relu" in got[2].evidence
+    assert got[3].evidence.endswith("not finite (the rollout blew up) without noise, 11.5 with noise")
+    sentence = claims.fig8_noise(Fig8Results(kernels, activations, blown, np.zeros(1)))
+    assert "at n = 256: not finite (the rollout blew up) (with noise: 11.5)" in sentence
+    R = fig9_results
+    R.channels[8] = _run(_morph("C8", nan))
+    R.sampling[8] = _run(_morph("t8", 20, iou=nan, detail=inf, colour=nan, t=8))
+    got9 = claims.fig9(R)
+    assert "C=8: not finite (the training diverged)" in got9[0].evidence
+    assert got9[0].verdict is True  # the three finite losses still fall with C
+    assert "IoU not finite (the rollout blew up)" in got9[1].evidence and got9[1].verdict is False
+    table = claims.table_rows([_run(_morph("z", nan, iou=nan, detail=inf, colour=nan, extrapolation=inf))])
+    assert table.splitlines()[-1] == ("| z | no finite loss | blew up, blew up, blew up | blew up | blew up | "
+                                      "blew up | blew up | finite |")
+    for text in [c.evidence for c in got + got9] + [sentence, table]:
+        assert not raw_nonfinite(text), text
+
+
+def test_a_channel_slice_without_a_finite_loss_has_no_best_c(fig9_results):
+    channels = {c: _morph(f"C{c}", float("nan")) for c in (4, 8, 16)}
+    (c,) = claims.fig9_channel_claims(channels)
+    assert c.verdict is False
+    diverged = "not finite (the training diverged)"
+    assert c.evidence == (f"training loss C=4: {diverged}, C=8: {diverged}, C=16: {diverged} (Spearman ρ(C, loss) = "
+                          "undefined (fewer than two finite losses, or all equal)); best C = none (no training has a "
+                          "finite loss)")
+
+
+def test_fig7_with_a_single_frame_says_there_is_no_pair_to_compare(paper):
+    c = fig7(paper.frames[:1], paper.lattice[:1], paper.y[:1], paper.shifts)
+    assert c[0].verdict is False
+    assert "last two frames identical: no (no max difference: a single frame has no pair to compare)" in c[0].evidence
+    assert not raw_nonfinite(c[0].evidence)

@@ -11,6 +11,7 @@ from nca_core.chapters.claim import (
     because,
     not_tested,
     seeds_for_small_difference,
+    shown,
     sometimes,
     within,
 )
@@ -45,6 +46,31 @@ WRONG_COVERAGE = 0.05
 #: the noise ranges the paper names (ξ ≲ 0.2 small, 0.2 < ξ < 0.5 intermediate, ξ > 0.5 strong)
 SMALL_NOISE, STRONG_NOISE = 0.2, 0.5
 
+#: what a value that is not finite means in the evidence: a measure of a state with non-finite cells …
+BLEW_UP = "not finite (the state blew up)"
+#: … a training with no finite loss, a test rollout that left the finite numbers, a rank correlation without data
+NO_TRAINING_LOSS = "not finite (the training diverged)"
+NO_TEST_LOSS = "not finite (the rollout blew up)"
+NO_RHO = "undefined (fewer than two finite values, or all equal)"
+
+
+def _contrast(s: dict, spec: str) -> str:
+    """A state's B contrast for the evidence, or that the state blew up."""
+    return shown(s["contrast"], spec, BLEW_UP)
+
+
+def _wavelength(s: dict) -> str:
+    """A state's dominant wavelength for the evidence, or why it has none: the state blew up, B is flat, or B
+    varies only on the lattice's largest scales (which :func:`pattern_statistics` leaves out)."""
+    if not np.isfinite(s["contrast"]):
+        return "none (the state blew up)"
+    flat = "none (B is flat: no pattern)" if s["contrast"] < FLAT else "none (no pattern finer than the largest scales)"
+    return shown(s["wavelength"], ".1f", flat)
+
+
+def _rho(rho: float) -> str:
+    return shown(rho, ".2f", NO_RHO)
+
 
 # ------------------------------------------------------------------ Fig 3
 def fig3(traj: np.ndarray, steps: list[int]) -> list[Claim]:
@@ -61,11 +87,11 @@ def fig3(traj: np.ndarray, steps: list[int]) -> list[Claim]:
     maze = all(s["contrast"] > CONTRAST for s in stats) and all(np.isfinite(s["wavelength"]) for s in stats)
     return [
         Claim("Labyrinthine (maze-like) patterns form from every training initial condition",
-              "B contrast " + ", ".join(f"{s['contrast']:.4g}" for s in stats) + "; dominant wavelength "
-              + ", ".join(f"{s['wavelength']:.1f}" for s in stats) + " cells", maze,
+              "B contrast " + ", ".join(_contrast(s, ".4g") for s in stats) + "; dominant wavelength (cells) "
+              + ", ".join(_wavelength(s) for s in stats), maze,
               f"B contrast > {CONTRAST:g} and a finite dominant wavelength in every trajectory"),
         Claim("The pattern has not reached a steady state at the end of the trajectory",
-              f"relative change over the last {span} steps: {change:.3f}; B coverage "
+              f"relative change over the last {span} steps: {shown(change, '.3f', BLEW_UP)}; B coverage "
               + ", ".join(f"{s['coverage']:.2f}" for s in stats), change > STILL_CHANGING,
               f"not steady if the relative change exceeds {STILL_CHANGING:g}"),
     ]
@@ -74,7 +100,8 @@ def fig3(traj: np.ndarray, steps: list[int]) -> list[Claim]:
 def fig4(r: SamplingResults) -> list[Claim]:
     ts = r.sampling
     seeds = len(r.seeds)
-    mean_train = [np.nanmean([r.train_loss[(t, s)] for s in r.seeds]) for t in ts]
+    finite_train = [[v for s in r.seeds if np.isfinite(v := r.train_loss[(t, s)])] for t in ts]
+    mean_train = [float(np.mean(v)) if v else float("nan") for v in finite_train]
     test = [r.test[t].test_loss for t in ts]
     ok = [(t, v) for t, v in zip(ts, test) if np.isfinite(v)]
     claims = []
@@ -83,8 +110,8 @@ def fig4(r: SamplingResults) -> list[Claim]:
     if len(ts) >= 2:
         rho = spearman(ts, mean_train)
         claims.append(Claim(text, "train loss (min after burn-in) "
-                            + ", ".join(f"t={t}: {v:.3g}" for t, v in zip(ts, mean_train))
-                            + f" (Spearman ρ = {rho:.2f})", bool(rho > RISING), threshold))
+                            + ", ".join(f"t={t}: {shown(v, '.3g', NO_TRAINING_LOSS)}" for t, v in zip(ts, mean_train))
+                            + f" (Spearman ρ = {_rho(rho)})", bool(rho > RISING), threshold))
     else:
         claims.append(not_tested(text, "one t only", threshold))
     text = "Test loss is comparable across t"
@@ -102,8 +129,9 @@ def fig4(r: SamplingResults) -> list[Claim]:
     else:
         means = [spread[t][0] for t in enough]
         ratio = max(means) / min(means)
-        claims.append(Claim(text, "mean test loss " + ", ".join(f"t={t}: {m:.3g}" for t, m in zip(enough, means))
-                            + f" (max/min {ratio:.2f})", bool(ratio < COMPARABLE), threshold))
+        claims.append(Claim(text, "mean test loss " + ", ".join(f"t={t}: {shown(m, '.3g', NO_TEST_LOSS)}"
+                                                                for t, m in zip(enough, means))
+                            + f" (max/min {shown(ratio, '.2f', 'not finite')})", bool(ratio < COMPARABLE), threshold))
     text = "Test loss improves modestly at large t"
     threshold = (f"Spearman ρ(t, mean test loss over the seeds that did not diverge) < {IMPROVING:g}, and modest: the "
                  f"largest mean at most {COMPARABLE:g}× the smallest; over the t with ≥ {SEEDS_FOR_SMALL_DIFFERENCE} "
@@ -118,8 +146,10 @@ def fig4(r: SamplingResults) -> list[Claim]:
         means = [spread[t][0] for t in enough]
         rho = spearman(enough, means)
         ratio = max(means) / min(means)
-        ev = "mean ± sd test loss " + ", ".join(f"t={t}: {spread[t][0]:.3g} ± {spread[t][1]:.2g} ({spread[t][2]} seeds)"
-                                                 for t in enough) + f" (Spearman ρ = {rho:.2f}, max/min {ratio:.2f})"
+        ev = ("mean ± sd test loss " + ", ".join(
+            f"t={t}: {spread[t][0]:.3g} ± {spread[t][1]:.2g} ({spread[t][2]} seeds)" if np.isfinite(spread[t][0]) else
+            f"t={t}: {NO_TEST_LOSS} ({spread[t][2]} seeds)" for t in enough)
+              + f" (Spearman ρ = {_rho(rho)}, max/min {shown(ratio, '.2f', 'not finite')})")
         claims.append(Claim(text, ev, bool(rho < IMPROVING and ratio <= COMPARABLE), threshold))
     small = [t for t in ts if t <= SMALL_T]
     text = "Small t is sometimes numerically unstable on the high-frequency test IC"
@@ -150,7 +180,8 @@ def fig4(r: SamplingResults) -> list[Claim]:
         ic = pde.test_ic(r.pde_final.shape[0])
         inv_n, inv_p = invasion(cmp.snapshots[n][0], ic), invasion(r.pde_final, ic)
         good = cmp.test_loss < r.baseline and inv_n >= INVADES * inv_p
-        claims.append(Claim(text, f"t={big}: test loss {cmp.test_loss:.3g} vs {r.baseline:.3g} for a frozen IC; "
+        claims.append(Claim(text, f"t={big}: test loss {shown(cmp.test_loss, '.3g', NO_TEST_LOSS)} vs "
+                                  f"{r.baseline:.3g} for a frozen IC; "
                                   f"the maze invades {100 * inv_n:.0f}% of the initially empty region by n={n} "
                                   f"(PDE {100 * inv_p:.0f}%)", bool(good), threshold))
     else:
@@ -171,8 +202,8 @@ def fig5(c: Comparison) -> list[Claim]:
     wl = abs(s_n["wavelength"] - s_p["wavelength"]) / s_p["wavelength"] if np.isfinite(s_n["wavelength"]) else np.inf
     ok = s_n["contrast"] > CONTRAST and wl < SAME_WAVELENGTH and inv_n >= INVADES * inv_p
     return [Claim(text, f"at n={n}: the maze invades {100 * inv_n:.0f}% of the initially empty region (PDE "
-                        f"{100 * inv_p:.0f}%); wavelength NCA {s_n['wavelength']:.1f} vs PDE {s_p['wavelength']:.1f}; "
-                        f"contrast {s_n['contrast']:.2f}", bool(ok), threshold)]
+                        f"{100 * inv_p:.0f}%); wavelength NCA {_wavelength(s_n)} vs PDE {_wavelength(s_p)}; "
+                        f"contrast {_contrast(s_n, '.2f')}", bool(ok), threshold)]
 
 
 def fig6(r: NoiseResults) -> list[Claim]:
@@ -205,7 +236,7 @@ def fig6(r: NoiseResults) -> list[Claim]:
         for xi in clean:
             for s, loss, st in stats(xi):
                 ok &= bool(st is not None and st["contrast"] > CONTRAST and st["invasion"] >= INVADES * inv_p)
-                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: test loss {loss:.3g}, "
+                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: test loss {shown(loss, '.3g', NO_TEST_LOSS)}, "
                           f"maze invades {100 * st['invasion']:.0f}% of the empty region")
         claims.append(Claim(text, "; ".join(ev) + f" (PDE {100 * inv_p:.0f}%)", ok, threshold))
     else:
@@ -223,8 +254,8 @@ def fig6(r: NoiseResults) -> list[Claim]:
                     or not np.isfinite(st["wavelength"]) \
                     or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > WRONG_WAVELENGTH
                 ok &= turing and wrong
-                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: contrast {st['contrast']:.2f}, wavelength "
-                          f"{st['wavelength']:.1f} (PDE {ref['wavelength']:.1f}), coverage {st['coverage']:.2f} "
+                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: contrast {_contrast(st, '.2f')}, wavelength "
+                          f"{_wavelength(st)} (PDE {_wavelength(ref)}), coverage {st['coverage']:.2f} "
                           f"(PDE {ref['coverage']:.2f})")
         claims.append(Claim(text, "; ".join(ev), ok, threshold))
     else:
@@ -236,7 +267,7 @@ def fig6(r: NoiseResults) -> list[Claim]:
         for xi in high:
             for s, _, st in stats(xi):
                 ok &= st is not None and st["contrast"] < FLAT
-                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: B contrast {st['contrast']:.3f}")
+                ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: B contrast {_contrast(st, '.3f')}")
                 if st is None:
                     why.append(f"the ξ = {xi:g} model (seed {s}) blew up at n = {r.test[(xi, s)].diverged_at} instead "
                                "of smoothing to a flat state")

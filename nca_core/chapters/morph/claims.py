@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nca_core.chapters.claim import Claim, because
+from nca_core.chapters.claim import Claim, because, shown
 from nca_core.chapters.measures import spearman
 from nca_core.chapters.morph.measure import Fig8Results, Fig9Results, Morph, Run, colour_error, morphs, shape_iou
 from nca_core.core.kernels import is_symmetric
@@ -25,9 +25,20 @@ STEADY = -0.8
 #: the colour is "right" when the RGB error of the opaque pixels is below this fraction of the microbe's
 COLOUR = 0.5
 
+#: what a measure that is not finite means in the evidence: a training without a finite loss, a rollout from the
+#: alien that blew up (its distances are infinite, its overlaps and errors undefined), a rank correlation without data
+NO_TRAINING_LOSS = "not finite (the training diverged)"
+BLEW_UP = "not finite (the rollout blew up)"
+NO_RHO = "undefined (fewer than two finite losses, or all equal)"
+
+
+def _value(m: Morph, key: str, digits: int) -> str:
+    """A model's measure ``key`` for the evidence, or what its not being finite means."""
+    return shown(getattr(m, key), f".{digits}f", NO_TRAINING_LOSS if key == "train_loss" else BLEW_UP)
+
 
 def _fmt(values: dict, key: str = "train_loss", digits: int = 1) -> str:
-    return ", ".join(f"{k}: {getattr(m, key):.{digits}f}" for k, m in values.items())
+    return ", ".join(f"{k}: {_value(m, key, digits)}" for k, m in values.items())
 
 
 def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noise: Morph | None = None,
@@ -57,9 +68,9 @@ def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noi
     if "linear" in activations and len(activations) > 1:
         lin = activations["linear"]
         name, best = min(((k, m) for k, m in activations.items() if k != "linear"), key=lambda km: km[1].detail)
-        claims.append(Claim(text, f"at n = 3t: opaque-region IoU with the rooster {lin.iou:.2f} "
-                                  f"(rough shape: ≥ {SHAPE_IOU}); detail error {lin.detail:.1f} against "
-                                  f"{best.detail:.1f} for {name}",
+        claims.append(Claim(text, f"at n = 3t: opaque-region IoU with the rooster {_value(lin, 'iou', 2)} "
+                                  f"(rough shape: ≥ {SHAPE_IOU}); detail error {_value(lin, 'detail', 1)} against "
+                                  f"{_value(best, 'detail', 1)} for {name}",
                             bool(lin.iou >= SHAPE_IOU and lin.detail > best.detail),
                             f"shape: IoU ≥ {SHAPE_IOU}; no fine detail: detail error above the best nonlinear model's"))
     else:
@@ -67,14 +78,14 @@ def fig8_claims(kernels: dict[str, Morph], activations: dict[str, Morph], no_noi
     text = "Without input-noise augmentation training diverges (on the rooster → rooster transition)"
     if no_noise is not None:
         ev = ("training diverged" if no_noise.training_diverged else "training did not diverge")
-        ev += (f"; final-rooster distance at n = {no_noise.steps[-1]}: {no_noise.extrapolation_error:.1f} without "
-               f"noise")
+        ev += (f"; final-rooster distance at n = {no_noise.steps[-1]}: "
+               f"{_value(no_noise, 'extrapolation_error', 1)} without noise")
         if with_noise is not None:
-            ev += f", {with_noise.extrapolation_error:.1f} with noise"
+            ev += f", {_value(with_noise, 'extrapolation_error', 1)} with noise"
         why = [] if no_noise.training_diverged else [
             "the training without input noise ran to its end without diverging; its rooster at n = "
-            f"{no_noise.steps[-1]} is {no_noise.extrapolation_error:.1f} from the data"
-            + (f" against {with_noise.extrapolation_error:.1f} with noise" if with_noise is not None else "")
+            f"{no_noise.steps[-1]} is {_value(no_noise, 'extrapolation_error', 1)} from the data"
+            + (f" against {_value(with_noise, 'extrapolation_error', 1)} with noise" if with_noise is not None else "")
             + ": worse, but worse is not diverged"]
         claims.append(Claim(text, ev, bool(no_noise.training_diverged), "the training without noise diverges",
                             reason=because(why)))
@@ -89,9 +100,10 @@ def fig9_channel_claims(channels: dict[int, Morph]) -> list[Claim]:
     cs = sorted(channels)
     loss = [channels[c].train_loss for c in cs]
     rho = spearman(cs, loss)
-    best = cs[int(np.nanargmin(loss))]
-    ev = (f"training loss {', '.join(f'C={c}: {x:.1f}' for c, x in zip(cs, loss))} (Spearman ρ(C, loss) = "
-          f"{rho:.2f}); best C = {best}")
+    best = cs[int(np.nanargmin(loss))] if np.isfinite(loss).any() else None
+    ev = (f"training loss {_fmt({f'C={c}': channels[c] for c in cs})} "
+          f"(Spearman ρ(C, loss) = {shown(rho, '.2f', NO_RHO)}); best C = "
+          + (str(best) if best is not None else "none (no training has a finite loss)"))
     return [Claim(text, ev, bool(rho <= STEADY and best == max(cs)),
                   f"Spearman ρ(C, loss) ≤ {STEADY:g} and the largest C the best")]
 
@@ -113,9 +125,9 @@ def fig9_sampling_claims(sampling: dict[int, Morph], y: np.ndarray, cone: dict |
         fine = min(finer.values(), key=lambda m: m.detail)
         shape_ok = m8.iou >= SHAPE_IOU
         colour_ok = m8.colour < COLOUR * col0
-        ev = (f"t = 8 at n = 3t: IoU {m8.iou:.2f} (microbe against rooster: {iou0:.2f}), RGB error of the opaque "
-              f"pixels {m8.colour:.3f} (microbe: {col0:.3f}); detail error t = 8: {m8.detail:.1f}, "
-              f"t = {fine.t}: {fine.detail:.1f} (the t of 16–32 in this run: "
+        ev = (f"t = 8 at n = 3t: IoU {_value(m8, 'iou', 2)} (microbe against rooster: {iou0:.2f}), RGB error of the "
+              f"opaque pixels {_value(m8, 'colour', 3)} (microbe: {col0:.3f}); detail error t = 8: "
+              f"{_value(m8, 'detail', 1)}, t = {fine.t}: {_value(fine, 'detail', 1)} (the t of 16–32 in this run: "
               f"{', '.join(str(t) for t in sorted(finer))})")
         detail_ok = fine.detail < m8.detail
         mark = {True: "✓", False: "✗"}
@@ -150,8 +162,11 @@ def table_rows(runs: Sequence[Run]) -> str:
         state = "diverged at n = %d" % m.diverged_at if m.diverged_at is not None else "finite"
         if m.training_diverged:
             state += "; training diverged"
-        rows.append(f"| {m.label} | {m.train_loss:.2f} | {', '.join(f'{e:.1f}' for e in m.errors)} | {m.iou:.2f} | "
-                    f"{m.detail:.1f} | {m.colour:.3f} | {m.extrapolation_error:.1f} | {state} |")
+        errors = ", ".join(shown(e, ".1f", "blew up") for e in m.errors)
+        rows.append(f"| {m.label} | {shown(m.train_loss, '.2f', 'no finite loss')} | {errors} | "
+                    + " | ".join(shown(getattr(m, k), f".{d}f", "blew up")
+                                 for k, d in (("iou", 2), ("detail", 1), ("colour", 3), ("extrapolation_error", 1)))
+                    + f" | {state} |")
     return "\n".join(rows)
 
 
@@ -209,8 +224,9 @@ def fig7(frames: np.ndarray, lattice: np.ndarray, y: np.ndarray, shifts: Sequenc
         "The data are the sequence alien → microbe → rooster → rooster: T = 4 frames, hence 3 transitions, "
         "the last of which (rooster → rooster) makes the final image a fixed point",
         f"T = {t} ({' → '.join(names)}), {t - 1} transition{'s' if t != 2 else ''}; last two frames identical: "
-        f"{'yes' if fixed_last else 'no'} (max difference "
-        f"{float(np.abs(frames[-1] - frames[-2]).max()) if t >= 2 else float('nan'):.3g})"
+        f"{'yes' if fixed_last else 'no'} ("
+        + (f"max difference {float(np.abs(frames[-1] - frames[-2]).max()):.3g}" if t >= 2 else
+           "no max difference: a single frame has no pair to compare") + ")"
         + ("" if tuple(names) == MORPH_SEQUENCE else "; the names differ from the paper's sequence"),
         _verdict(seq_ok, as_paper), "4 frames, the last two identical, the others distinct", setup=True,
     )
@@ -260,9 +276,10 @@ def fig8_noise(R: Fig8Results) -> str:
         return "The ablation was switched off (`noise_ablation=False`)."
     if R.reference is None:
         return "The ablation ran, but the sweeps have no relu/`ID_DIFF_LAP` model with noise to compare it with."
-    nn, ref = R.no_noise.trained.result, R.reference.trained.result
+    nn = R.no_noise.trained.result
     mn, mr = R.no_noise.morph, R.reference.morph
     return (f"Without noise: {len(nn.loss)} epochs run, "
             + (f"**diverged at epoch {nn.diverged_epoch}**" if nn.diverged else "no divergence")
-            + f", training loss {nn.train_loss:.2f} (with noise: {ref.train_loss:.2f}); distance to the rooster "
-            f"at n = {mn.steps[-1]}: {mn.extrapolation_error:.1f} (with noise: {mr.extrapolation_error:.1f}).")
+            + f", training loss {_value(mn, 'train_loss', 2)} (with noise: {_value(mr, 'train_loss', 2)}); distance to "
+            f"the rooster at n = {mn.steps[-1]}: {_value(mn, 'extrapolation_error', 1)} (with noise: "
+            f"{_value(mr, 'extrapolation_error', 1)}).")

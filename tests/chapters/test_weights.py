@@ -280,6 +280,34 @@ def test_caveats_name_a_laplacian_below_the_criterion_whose_ablation_matters():
     m.ablation.features = np.array([[3.0, 0.0], [0.1, 0.2], [0.3, 0.4]])  # now A·LAP does the least damage
     assert claims.caveats(R) == ""
 
+# ------------------------------------------------------------------ figures
+def test_importance_against_damage_is_readable_on_its_symlog_axes(tmp_path, monkeypatch):
+    """Readings from 10⁻⁷ to 0.05 and damages on both sides of 0, as the Gray-Scott models have: on the symlog axes
+    no label touches another (0 against 10⁻⁵ and 10⁻² did), and the text is ≥ 8 pt at the column's width."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nca_core.chapters.weights import figures
+    from nca_core.view import plotting
+    from nca_core.view.ticks import overlapping_text
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    u = np.array([1e-7, 2e-5, 1e-4, 1e-3, 5e-3, 1e-2, 3e-2, 0.05])
+    damage = np.array([-0.08, -0.01, 0.003, 0.02, 0.5, 3.0, 8.0, 30.0])
+    f = np.array([[1.0, 0.5], [0.2, 0.1], [0.01, 0.004], [0.002, 1e-4]])
+    fd = np.array([[200.0, 10.0], [3.0, 1.0], [0.5, -0.01], [0.02, np.inf]])
+    models = {n: _model_weights(units=u, features=f, channels=4,
+                                ablation=Ablation(0.0, damage, fd, np.array([300.0, 2.0, -0.02, 0.5]), {}))
+              for n in ("Gray-Scott t = 4", "Gray-Scott t = 16")}
+    for n, m in models.items():
+        m.name = n
+    R = WeightsResults(models, {}, GS, SimpleNamespace())
+    for fig in (figures.versus(R), figures.kernels(R)):
+        assert not overlapping_text(fig)
+        assert plotting.smallest_text_pt(fig) >= 0.95 * plotting.MIN_PT
+    assert {p.name for p in tmp_path.iterdir()} == {figures.VERSUS, figures.KERNELS}
+
+
 # ------------------------------------------------------------------ models, refusals
 def test_it_reads_the_shipped_models_and_trains_none(monkeypatch):
     keys = {j.label: j.key for j in WEIGHTS.models("long")}

@@ -10,7 +10,8 @@ import numpy as np
 from nca_core.chapters.gray_scott.quality import TARGET_INVASION
 from nca_core.chapters.perturbation.measure import Curve, Perturbation, critical
 from nca_core.chapters.perturbation.notebooks import DROP, ROWS, SIGMA
-from nca_core.view.plotting import log_axis, no_ticks, save_figure
+from nca_core.view.plotting import no_ticks, save_figure
+from nca_core.view.ticks import fit_figure
 
 #: one font size for every text of the chapter's figures (≥ 7.6 pt on the page at their widths)
 FONT = 9.5
@@ -73,22 +74,8 @@ def _panel(ax, c: Curve, xs: np.ndarray, m: dict[str, np.ndarray], what: str, xl
         ax.axhline(TARGET_INVASION if c.task == "gray_scott" else 0.5, color="k", ls=":", lw=1.0, label="threshold")
     ax.set_xscale("log")
     ax.set_xlim(xs[0] / 1.4, xs[-1] * 1.4)  # the grid, whether or not a score is defined anywhere on it
-    log_axis(ax, "x")
-    if xs[-1] / xs[0] > 20:  # a narrow panel: labels at the powers of ten only
-        from matplotlib.ticker import LogLocator
-
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
     if what == "damage":
-        ax.set_yscale("log")
-        lo_y, hi_y = ax.get_ylim()
-        if hi_y > 10 * lo_y:
-            log_axis(ax, "y")
-        else:  # less than a decade: a few plain ticks
-            from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
-
-            ax.yaxis.set_major_locator(MaxNLocator(3))
-            ax.yaxis.set_major_formatter(ScalarFormatter())
-            ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_yscale("log")  # labelled by ticks.fit_figure once the layout has sized the panel
     ax.set_xlabel(xlabel)
 
 
@@ -123,6 +110,8 @@ def _grid(R: Perturbation, disturbance: str, name: str):
                 if lb not in labels:
                     handles.append(h)
                     labels.append(lb)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        fit_figure(fig)  # log labels as dense as each panel's size allows, none touching
         fig.tight_layout(rect=(0, 0.07, 1, 1))
         fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
         save_figure(fig, name)

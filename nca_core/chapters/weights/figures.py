@@ -8,6 +8,7 @@ import numpy as np
 from nca_core.chapters.weights.measure import TARGETS, ModelWeights, WeightsResults, channel_name
 from nca_core.chapters.weights.notebooks import KERNELS, VERSUS
 from nca_core.view.plotting import save_figure
+from nca_core.view.ticks import fit_figure
 
 #: the figures' width (inches) and smallest font (pt): as wide as the book's column shows them readably
 WIDTH, FONT = 7.0, 8.5
@@ -105,7 +106,10 @@ def versus(R: WeightsResults):
         axes[-1][1].set_xlabel("importance (weights × typical activity)", fontsize=FONT)
     # the features' colours keyed once, above the panels (inside one, the key hid points)
     key = {lab: h for ax in axes[:, 1] for h, lab in zip(*ax.get_legend_handles_labels())}
-    fig.tight_layout(rect=(0, 0, 1, 1 - (0.25 + 0.2 * ((len(key) + 2) // 3)) / fig.get_figheight()))
+    rect = (0, 0, 1, 1 - (0.25 + 0.2 * ((len(key) + 2) // 3)) / fig.get_figheight())
+    fig.tight_layout(rect=rect)
+    fit_figure(fig)  # symlog labels as dense as each panel allows, none touching (0 and the first power of ten)
+    fig.tight_layout(rect=rect)
     if key:
         fig.legend(key.values(), key.keys(), loc="upper center", ncol=3, fontsize=FONT, frameon=False,
                    title="features: kernel", title_fontsize=FONT, handletextpad=0.2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nca_core.book import registry
 from nca_core.chapters.gray_scott import claims as gs
 from nca_core.chapters.gray_scott.measure import compare_to_pde, invasion, pattern_statistics
 from nca_core.chapters.measures import moving_average
@@ -136,3 +137,16 @@ def test_unseen_test_is_cached_and_a_cached_test_is_the_computed_one(dirs, monke
         assert (a is None and b is None) or np.array_equal(a, b)
         np.testing.assert_array_equal(again.snapshots[24][1], final)
     assert first["exploding"].diverged_at == 5 and first["identity"].diverged_at is None
+
+
+def test_small_t_trains_until_the_propagated_chain_has_spanned_the_trajectory_long_enough():
+    from nca_core.chapters.gray_scott.jobs import epochs_for_chain
+
+    # 1024/t transitions per trajectory, one more of the chain per epoch, then 150 epochs on the whole chain
+    assert [epochs_for_chain(t, 300, 150) for t in (1, 2, 4, 6, 8, 32)] == [1174, 662, 406, 321, 300, 300]
+    assert epochs_for_chain(2, 300, 0) == 300  # the fixed count of the other tiers
+    with pytest.raises(ValueError, match="chain_epochs=-1"):
+        epochs_for_chain(2, 300, -1)
+    grid = {j.train.t: j.train.epochs for j in registry.jobs("time_sampling", "grid", {"seeds": [0]})}
+    assert grid == {1: 1174, 2: 662, 4: 406, 6: 321, 8: 300, 12: 300, 16: 300, 24: 300, 32: 300}
+    assert {j.train.epochs for j in registry.jobs("time_sampling", "long")} == {2000}

@@ -36,6 +36,10 @@ TRAINING = {
     "select": Param({**same("loss"), "grid": "validation"}, choice("loss", "validation"),
                     "the kept model: the lowest training loss (the paper's rule), or the lowest-loss snapshot that "
                     "meets the quality target from a held-out validation IC (grid)"),
+    "chain_epochs": Param({**same(0), "grid": 150}, integer(0),
+                          "0 = train `epochs` at every t; n > 0 = at least n epochs after the propagated chain spans "
+                          "a trajectory (1024/t transitions, one per epoch), so small t trains longer (grid: 150: "
+                          "t = 1 1174 epochs, t = 2 662, t = 4 406, t = 6 321, t >= 8 300)"),
     "seeds": Param({"smoke": [0], "quick": [0], "grid": [0, 1, 2, 3], "paper": [0, 1, 2, 3]}, int_list(0),
                    "weight/shuffle seeds"),
     "channels": Param(same(8), integer(2), "NCA channels C (2 observable: A, B)"),

@@ -124,3 +124,32 @@ def test_the_read_backs_are_computed_once_then_loaded(dirs, monkeypatch):
         assert r1["ends"][k].dtype == r2["ends"][k].dtype
     with pytest.raises(pytest.fail.Exception, match="computed again"):  # another model's weights: computed
         measure.read_model(P, params, 2, SimpleNamespace(**{**vars(tr), "weights_hash": "4567"}), ref, c1[2])
+
+
+def test_the_coefficient_tables_have_three_columns_unbroken_labels_and_break_only_between_terms():
+    """A table per equation (was one of five columns, whose "NCA t = 4" and terms wrapped inside the column's width):
+    read from, R², the right-hand side; labels joined by no-break spaces; a line may break only before a term's
+    sign, never between a coefficient and its term."""
+    params = pde.PRESETS["published"]
+    xi = measure.truth(params)
+    ctrl = measure.Fit(xi, (1.0, 1.0), 100, "strong, one step")
+    noisy = xi + np.array([[0.01, -0.2, 0.0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0]] * 2)
+    R = ReadBack(params, ctrl, measure.Fit(xi, (1.0, 1.0), 100, "weak, windows of 4 steps"), {16: None},
+                 strong={16: measure.Fit(noisy, (0.93821, 0.9), 100, "strong, one step")},
+                 weak={16: measure.Fit(noisy, (0.9, 0.5), 100, "weak, windows of 16 steps")})
+    nb = "\u00a0"
+    assert measure.right_hand_side(xi[0]) == f"0.0623 −{nb}0.0623{nb}A −{nb}AB² +{nb}0.1{nb}∇²A"
+    assert measure.right_hand_side(noisy[1]) == (f"0.01 −{nb}0.2{nb}A −{nb}0.125{nb}B +{nb}0.5{nb}A² +{nb}AB² "
+                                                  f"+{nb}0.05{nb}∇²B")
+    assert measure.right_hand_side(np.zeros(len(TERMS))) == "0"
+    a, b = measure.coefficient_tables(R).split("\n\n")
+    assert [r.split(" | ")[0] for r in a.splitlines()] == [
+        "| read from", "|---|---|---|", "| the true PDE", f"| PDE,{nb}strong", f"| PDE,{nb}weak{nb}(4{nb}steps)",
+        f"| t{nb}={nb}16,{nb}strong", f"| t{nb}={nb}16,{nb}weak{nb}(16{nb}steps)"]
+    assert a.splitlines()[0] == "| read from | R² | ΔA = |" and b.splitlines()[0] == "| read from | R² | ΔB = |"
+    assert f"| t{nb}={nb}16,{nb}strong | 0.9382 | 0.0723 −{nb}0.262{nb}A +{nb}0.5{nb}A² −{nb}AB² " in a
+    for row in (a + "\n" + b).splitlines():
+        assert row.count("|") == 4, row  # three cells
+    for row in a.splitlines()[2:] + b.splitlines()[2:]:
+        rhs = row.split(" | ")[2].removesuffix(" |")
+        assert all(chunk[0] in "+−" for chunk in rhs.split(" ")[1:]), rhs  # breaks only before a sign

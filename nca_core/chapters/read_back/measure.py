@@ -93,9 +93,33 @@ class Fit:
         return coefficients(self.xi)
 
     def terms(self, eq: int, tol: float = 0.0) -> str:
-        """The right-hand side of equation ``eq`` (0: A, 1: B) as text."""
-        parts = [f"{c:+.4g} {t}" if t != "1" else f"{c:+.4g}" for c, t in zip(self.xi[eq], TERMS) if abs(c) > tol]
-        return " ".join(parts) or "0"
+        """The right-hand side of equation ``eq`` (0: A, 1: B) as text (:func:`right_hand_side`)."""
+        return right_hand_side(self.xi[eq], tol)
+
+    @property
+    def short_form(self) -> str:
+        """``strong`` or ``weak (w steps)``, for a table's narrow first column."""
+        if self.form.startswith("weak, windows of "):
+            return f"weak ({self.form.removeprefix('weak, windows of ')})"
+        return self.form.split(",")[0]
+
+
+#: a space no line breaks at: inside a term (``− 0.512 A``) and inside a table's labels
+NBSP = "\u00a0"
+
+
+def right_hand_side(coefficients: np.ndarray, tol: float = 0.0, digits: int = 3) -> str:
+    """A right-hand side ``Σ c·term`` as text, ``0.195 − 0.512 A + 0.497 A² …``: ``digits`` significant digits,
+    a true minus sign, the terms whose ``|c|`` exceeds ``tol`` in the order of :data:`TERMS`. A line may break only
+    between terms (no-break spaces inside one), so a narrow table cell never parts a coefficient from its term."""
+    out = []
+    for c, t in zip(coefficients, TERMS):
+        if abs(c) <= tol:
+            continue
+        num = t if abs(c) == 1.0 and t != "1" else f"{abs(c):.{digits}g}" + ("" if t == "1" else NBSP + t)
+        sign = "−" if c < 0 else "+"
+        out.append((sign + NBSP if out else ("−" if c < 0 else "")) + num)
+    return " ".join(out) or "0"
 
 
 def _sample(n: int, rows: int, seed: int) -> np.ndarray:
@@ -202,6 +226,22 @@ class ReadBack:
     unseen: dict[int, dict[str, float]] = field(default_factory=dict)  # distance to the true PDE at test_steps
     test_steps: int = 0
     ends: dict[str, np.ndarray] = field(default_factory=dict)  # channel B at test_steps: "PDE", "t=… NCA", …
+
+
+def coefficient_tables(R: ReadBack) -> str:
+    """Markdown: a table per equation (ΔA, then ΔB), a row per regression — the true PDE, the positive control,
+    then each model's strong and weak form — with its R² and the right-hand side it read back. Three columns, the
+    labels unbroken, a right-hand side broken only between terms: each table fits the book's column."""
+    fits = [(f"PDE, {f.short_form}", f) for f in (R.control, R.control_weak)]
+    fits += [(f"t = {t}, {f.short_form}", f) for t in R.models for f in (R.strong[t], R.weak[t])]
+    truth_xi = truth(R.params)
+    out = []
+    for eq, name in enumerate("AB"):
+        rows = [f"| read from | R² | Δ{name} = |", "|---|---|---|",
+                f"| the true PDE | — | {right_hand_side(truth_xi[eq])} |"]
+        rows += [f"| {label.replace(' ', NBSP)} | {fit.r2[eq]:.4f} | {fit.terms(eq)} |" for label, fit in fits]
+        out.append("\n".join(rows))
+    return "\n\n".join(out)
 
 
 def models(P: SimpleNamespace) -> dict[int, Trained]:

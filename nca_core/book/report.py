@@ -46,7 +46,8 @@ def evidence(c: Claim | dict) -> str:
 
 
 def claims_markdown(claims: Sequence[Claim]) -> str:
-    """Markdown tables: the paper's claims (claim, what this run measured and the threshold, verdict), then the
+    """Markdown tables: the paper's claims (claim, what this run measured, the threshold and, for a row that fails,
+    why in words; verdict), then the
     set-up checks of our own, if any, in a table of their own; every cell escaped (:func:`cell`)."""
     asked = [c for c in claims if isinstance(c, Question) and not c.setup]  # Beyond the paper: our questions
     paper = [c for c in claims if not c.setup and not isinstance(c, Question)]
@@ -56,8 +57,14 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
                        (setup, "check (our set-up, not a claim of the paper)")):
         if rows:
             out += ([""] if out else []) + [f"| {head} | this run | verdict |", "|---|---|---|"]
-            out += [f"| {cell(c.text)} | {evidence(c)} | {c.label} |" for c in rows]
+            out += [f"| {cell(c.text)} | {evidence(c)}{_why_not(c)} | {c.label} |" for c in rows]
     return "\n".join(out)
+
+
+def _why_not(c: Claim) -> str:
+    """A failing row's reason in words (:attr:`Claim.reason`), after its evidence on the chapter's page (the report
+    gives it in its "Why these fail" instead)."""
+    return f" — **why not:** {cell(c.reason)}" if c.verdict is False and c.reason else ""
 
 
 def check_thresholds(claims: Sequence[Claim]) -> None:

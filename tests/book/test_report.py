@@ -45,6 +45,13 @@ def test_claims_table_shows_each_verdict():
         assert row in text
 
 
+def test_a_failing_row_says_why_on_the_chapters_page():
+    text = report.claims_markdown([report.Claim("a", "x", False, "t", reason="The x | y misses t."),
+                                   report.Claim("b", "y", True, "t", reason="ignored: it holds")])
+    assert "| a | x — **threshold:** t — **why not:** The x \\| y misses t. | ❌ not reproduced |" in text
+    assert "| b | y — **threshold:** t | ✅ reproduced |" in text
+
+
 def test_provenance_says_what_the_data_hash_is():
     from nca_core.runs.job import data_hash
     from nca_core.runs.job import emoji_spec as spec

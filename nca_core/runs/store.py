@@ -117,10 +117,25 @@ def _shipping() -> bool:
     return os.environ.get(SHIP_ENV, "") not in ("", "0")
 
 
+def _is_shipped(model: Any) -> bool:
+    """Whether a fresh clone has ``model``: it was loaded from the shipped weights, or it was loaded from the
+    results cache (or just trained there) and the shipped folder of its key holds the same weights (a model
+    shipped by the run that trained it is found in the cache first)."""
+    if getattr(model, "source", None) == "shipped":
+        return True
+    if getattr(model, "source", None) not in ("cache", "trained") or getattr(model, "path", None) is None:
+        return False
+    manifests = [Path(folder) / "manifest.json" for folder in (model.path, cache.weights_dir() / model.job.key)]
+    if not all(m.exists() for m in manifests):
+        return False
+    weights = [json.loads(m.read_text(encoding="utf-8")).get("weights.npz") for m in manifests]
+    return weights[0] is not None and weights[0] == weights[1]
+
+
 def ship(kind: str, key: str, model: Any) -> Path | None:
     """Copy the cached result ``key`` of ``kind`` into the shipped artefacts (compressed, manifest last),
     if ``model`` (the ``Trained`` it was computed from) is shipped; returns the shipped file or None."""
-    if getattr(model, "source", None) != "shipped":
+    if not _is_shipped(model):
         return None  # a result of a model a fresh clone does not have would never be used
     if shipped_intact(kind, key):
         return shipped_path(kind, key)

@@ -73,6 +73,27 @@ def test_results_of_models_that_are_not_shipped_are_not_shipped(dirs, monkeypatc
     assert store.shipped() == []
 
 
+def test_a_cached_model_is_shipped_when_its_shipped_folder_holds_the_same_weights(dirs, monkeypatch):
+    """A model shipped by the run that trained it is found in the results cache first (source "cache"): its
+    results are shipped if ``weights/<key>`` holds the same weights, and not if the weights differ."""
+    import json
+
+    monkeypatch.setenv(store.SHIP_ENV, "1")
+    cached = dirs / "results" / "models" / "0123456789abcdef"
+    shipped = dirs / "weights" / "0123456789abcdef"
+    model = SimpleNamespace(**vars(_trained("cache")), path=cached)
+    k = store.key("cached and shipped")
+    store.save("regimes", k, _arrays(), {}, model)
+    assert store.shipped() == []  # no shipped folder: a fresh clone lacks the model
+    for folder, sha in ((cached, "aa" * 32), (shipped, "bb" * 32)):
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(json.dumps({"weights.npz": sha}))
+    assert store.ship("regimes", k, model) is None  # other weights under the same key
+    (shipped / "manifest.json").write_text(json.dumps({"weights.npz": "aa" * 32}))
+    assert store.ship("regimes", k, model) is not None
+    assert [m["key"] for m in store.shipped()] == [k]
+
+
 @pytest.mark.parametrize("damage", ["flip", "truncate", "manifest"])
 def test_a_damaged_shipped_file_is_ignored_and_recomputed(dirs, monkeypatch, damage):
     monkeypatch.setenv(store.SHIP_ENV, "1")

@@ -29,7 +29,7 @@ def test_notebook_runs_at_smoke_and_writes_its_figures(smoke_book, name):
     if name == "report":  # the report gathers the claims every other page recorded (it runs last)
         assert "claims reproduced**" in text
         assert "| figure | claim (paper) | this build | verdict |" in text  # the models: listed once per figure
-        assert "| figure | profile | models | training |" in text
+        assert "| model | best epoch | read by |" in text  # every model once, with the pages that read it
         recorded = {p.name.split("__")[0] for p in (smoke_book / "book" / "_executed" / "claims").glob("*.json")}
         assert {"gray_scott_data", "time_sampling", "noise", "morphing_task", "kernels_activations",
                 "channels_sampling"} <= recorded

@@ -23,6 +23,8 @@ from nca_core.book import registry, status
 
 #: the tier a partial run is taken from
 GRID = "grid"
+#: how a page names a grid axis
+SYMBOLS = {"sampling": "t", "noise_levels": "ξ", "seeds": "seeds"}
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,28 @@ def choose(notebook: str, overrides: dict[str, Any] | None = None) -> Choice:
     if len(nb.models(GRID, {**applicable, **part})) <= len(nb.models(profile, applicable)):
         return Choice(profile)
     return Choice(GRID, part)
+
+
+def coverage(notebook: str, P: Any) -> str:
+    """A paragraph of Markdown saying which part of the grid tier a run at ``grid`` covers, to append to the
+    provenance line (it starts with a blank line); empty for a run of the whole grid, at another profile, or of a
+    notebook without axes."""
+    nb = registry.notebook(notebook)
+    if not nb.axes or P.profile != GRID:
+        return ""
+    full = nb.at(GRID)
+    ran = [list(getattr(P, axis)) for axis in nb.axes]
+    grid = [list(getattr(full, axis)) for axis in nb.axes]
+    if all(set(g) <= set(r) for r, g in zip(ran, grid)):
+        return ""
+    names = [SYMBOLS.get(axis, axis) for axis in nb.axes]
+    part = " × ".join(f"{name} ∈ {_set(values)}" for name, values in zip(names, ran))
+    whole = " × ".join(_set(values) for values in grid)
+    return (f"\n\n*Part of the grid tier:* this run has {part}: {len(ran[0]) * len(ran[1])} of the "
+            f"{len(grid[0]) * len(grid[1])} models of the paper's grid ({whole}). The others are being trained "
+            f"(`nca-book status {notebook} --profile grid` lists them); a claim that needs what is missing says "
+            f"*not tested*.")
+
+
+def _set(values: list) -> str:
+    return "{" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values) + "}"

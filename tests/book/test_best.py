@@ -89,3 +89,16 @@ def test_the_report_says_how_much_of_the_grid_a_chapter_ran_on():
     assert ran_at("time_sampling", {"grid"}, set(grid)) == "grid"
     long = {j.key for j in registry.jobs("time_sampling", "long")}
     assert ran_at("time_sampling", {"long"}, long) == "long"
+
+
+def test_a_page_says_which_part_of_the_grid_it_shows():
+    P = registry.notebook("time_sampling").at("grid", sampling=[2, 8, 16, 32], seeds=[0])
+    text = best.coverage("time_sampling", P)
+    assert text.startswith("\n\n*Part of the grid tier:*")
+    assert "t ∈ {2, 8, 16, 32} × seeds ∈ {0}: 4 of the 36 models" in text
+    assert "({1, 2, 4, 6, 8, 12, 16, 24, 32} × {0, 1, 2, 3})" in text and "*not tested*" in text
+    P = registry.notebook("noise").at("grid", noise_levels=[0.0, 0.1111], seeds=[0, 1])
+    assert "ξ ∈ {0, 0.1111} × seeds ∈ {0, 1}: 4 of the 20 models" in best.coverage("noise", P)
+    assert best.coverage("time_sampling", registry.notebook("time_sampling").at("grid")) == ""  # the whole grid
+    assert best.coverage("time_sampling", registry.notebook("time_sampling").at("long")) == ""
+    assert best.coverage("kernels_activations", registry.notebook("kernels_activations").at("grid")) == ""

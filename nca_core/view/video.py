@@ -55,58 +55,105 @@ def animation_html(frames: np.ndarray, labels: Sequence[str], steps: Sequence[in
 
 #: the widest a video is shown: the book's column (688 CSS pixels) less a margin
 MAX_WIDTH = 680
-#: height in pixels of the band above a video's panels that holds their labels and the step number
+#: height in pixels of a band above a row of a video's panels that holds their labels (the first: the step number)
 HEADER = 18
+#: size in pixels of a video's text: about 9 pt in the book's column at a video's usual width (≈ its shown width)
+FONT_PX = 13
+#: imageio's H.264 quality (0–10; 5 is x264's CRF 25, 7 CRF 15): S1–S3 at 5 take 1.2 MB, at 7 4.3 MB, with
+#: a mean difference of 2–5 of 255 per pixel between the two, not visible at the column's width
+QUALITY = 5
+#: pixels between a label and the text to its right, and from a band's edges
+_MARGIN = 3
+
+
+def _font():
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), FONT_PX)  # matplotlib's own: it has Greek
+
+
+def _shortened(text: str, width: float, font) -> str:
+    """``text``, or as much of it as fits ``width`` pixels followed by "…"."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip(" ,") + "…"
+
+
+def _bands(panels: Sequence[tuple[int, int, str]], shape: tuple[int, int], zoom: int, step_text: str,
+           font, shorten: bool = False) -> tuple[list[int], list[tuple[int, int, str]]]:
+    """Where the label bands go (rows of the magnified picture that get a band above them, top to bottom) and
+    each label's top-left pixel in the banded picture; a label that would run into the next label of its band
+    (or into the step number in the first band, or off the picture) is shortened with "…" if ``shorten``, else
+    a ``ValueError``."""
+    h, w = shape
+    for row, col, name in panels:
+        if not (0 <= row < h and 0 <= col < w):
+            raise ValueError(f"panels has {name!r} at cell (row {row}, column {col}); accepted: a cell of the "
+                             f"{h}×{w} frame")
+    rows = sorted({row for row, _, _ in panels} | {0})
+    placed = []
+    for k, row in enumerate(rows):
+        band = sorted((col, name) for r, col, name in panels if r == row)
+        ends = [col * zoom for col, _ in band[1:]] + [w * zoom - ((font.getlength(step_text) + 2 * _MARGIN)
+                                                                  if k == 0 else 0)]
+        for (col, name), end in zip(band, ends):
+            if shorten:
+                name = _shortened(name, end - col * zoom - 2 * _MARGIN, font)
+            if col * zoom + _MARGIN + font.getlength(name) > end - _MARGIN:
+                raise ValueError(f"panels label {name!r} is {font.getlength(name):.0f} px wide; accepted: a label "
+                                 f"that fits its panel's {end - col * zoom - 2 * _MARGIN:.0f} px (zoom {zoom})")
+            placed.append((col * zoom + _MARGIN, row * zoom + k * HEADER + 2, name))
+    return [row * zoom for row in rows], placed
 
 
 def write_video(frames: np.ndarray, path: str | os.PathLike, steps: Sequence[int], fps: int = 30, zoom: int = 4,
                 cmap: str = "gray", vmin: float = 0.0, vmax: float = 1.0, label: str = "",
-                panels: Sequence[tuple[int, str]] = ()) -> Path:
+                panels: Sequence[tuple[int, int, str]] = ()) -> Path:
     """Write an MP4 (H.264 via imageio-ffmpeg) of ``frames [F, H, W]`` or ``[F, H, W, 3|4]``.
 
-    Each frame is magnified ``zoom``× (nearest neighbour) and annotated with its step number
-    in the top-left corner. ``panels``, pairs (first column of a panel in cells, its label), puts
-    a black band of :data:`HEADER` pixels above the pictures with each label over its panel and the
-    step number at the right, so nothing is drawn over the pictures. Written to a temporary file,
-    then renamed.
+    Each frame is magnified ``zoom``× (nearest neighbour). Text goes in black bands of :data:`HEADER`
+    pixels, never over the pictures: ``panels``, triples (first row, first column of a panel in cells, its
+    label), put a band above each row of panels with each label over its panel (one that does not fit its
+    panel is a ``ValueError``); without panels, one band holds ``label`` (what the video shows; shortened
+    with "…" where a small lattice leaves too little room). The first band holds the step number at its
+    right. Written to a temporary file, then renamed.
     """
     import imageio.v2 as imageio
-    from matplotlib import font_manager
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 13)  # matplotlib's own: it has Greek letters
+    from PIL import Image, ImageDraw
 
     validate.integer("fps", fps, 1)
     validate.integer("zoom", zoom, 1)
     frames = np.asarray(frames)
+    if frames.ndim not in (3, 4):
+        raise ValueError(f"frames has shape {frames.shape}; accepted: [F, H, W] or [F, H, W, 3|4]")
     if len(steps) != len(frames):
         raise ValueError(f"steps has {len(steps)} entries; accepted: one per frame ({len(frames)})")
+    font = _font()
+    widest = max((f"n={n}" for n in steps), key=font.getlength, default="")
+    cuts, placed = _bands(tuple(panels) or ((0, 0, label),), frames.shape[1:3], zoom, widest, font,
+                          shorten=not panels)
+    h, w = frames.shape[1] * zoom + len(cuts) * HEADER, frames.shape[2] * zoom
+    size = (h + (-h) % 16, w + (-w) % 16)  # H.264 blocks: black rows and columns below and right
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    writer = imageio.get_writer(tmp, fps=fps, codec="libx264", quality=7, macro_block_size=16,
+    writer = imageio.get_writer(tmp, fps=fps, codec="libx264", quality=QUALITY, macro_block_size=16,
                                 ffmpeg_log_level="error")
     try:
         for frame, n in zip(frames, steps):
             rgb = to_rgb(frame, cmap, vmin, vmax)
             rgb = np.repeat(np.repeat(rgb, zoom, 0), zoom, 1)
-            h, w = rgb.shape[:2]
-            img = Image.fromarray(rgb)
-            top = HEADER if panels else 0
-            pad_h, pad_w = (-(h + top)) % 16, (-w) % 16
-            if top or pad_h or pad_w:
-                canvas = Image.new("RGB", (w + pad_w, h + top + pad_h))
-                canvas.paste(img, (0, top))
-                img = canvas
+            canvas = np.zeros(size + (3,), np.uint8)
+            for k, (top, bottom) in enumerate(zip(cuts, cuts[1:] + [len(rgb)])):
+                canvas[top + (k + 1) * HEADER:bottom + (k + 1) * HEADER, :w] = rgb[top:bottom]
+            img = Image.fromarray(canvas)
             draw = ImageDraw.Draw(img)
-            text = f"{label} n={n}".strip()
-            if panels:
-                for col, name in panels:
-                    draw.text((col * zoom + 3, 2), name, fill=(255, 255, 255), font=font)
-                draw.text((w - 3, 2), text, fill=(255, 255, 0), font=font, anchor="ra")
-            else:
-                draw.rectangle([2, 2, 8 + 7 * len(text), 16], fill=(0, 0, 0))
-                draw.text((5, 4), text, fill=(255, 255, 0))
+            for x, y, name in placed:
+                draw.text((x, y), name, fill=(255, 255, 255), font=font)
+            draw.text((w - _MARGIN, 2), f"n={n}", fill=(255, 255, 0), font=font, anchor="ra")
             writer.append_data(np.asarray(img))
     finally:
         writer.close()
@@ -133,4 +180,4 @@ def side_by_side_video(frames: np.ndarray, name: str, steps: list[int], fps: int
     panels = [p for i in range(rgb.shape[1]) for p in ((gap,) if i else ()) + (rgb[:, i],)]
     starts = [i * (rgb.shape[3] + 2) for i in range(rgb.shape[1])]
     return write_video(np.concatenate(panels, axis=2), figure_dir() / name, steps, fps=fps, zoom=zoom,
-                       panels=list(zip(starts, labels)))
+                       panels=[(0, start, label) for start, label in zip(starts, labels)])

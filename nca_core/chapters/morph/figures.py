@@ -271,6 +271,24 @@ def trajectory(tr: Trained, y0: np.ndarray, steps: int, every: int = 1, seed: in
     return np.nan_to_num(states[kept, 0], nan=0.0, posinf=1.0, neginf=0.0), kept
 
 
+#: the label over a video's RGBA picture (S1; the top-left panel of S2/S3)
+RGBA_LABEL = "RGBA (observable)"
+#: black cells between the left and right panels of S2/S3 (as the bands between their rows)
+PANEL_GAP = 2
+
+
+def channel_panels(states: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+    """S2/S3 frames from ``states [F, H, W, C]``: :func:`~nca_core.view.images.hidden_quadrants` with
+    :data:`PANEL_GAP` black cells between its left and right panels, and each panel's label (``panels`` of
+    :func:`~nca_core.view.video.write_video`): the observable RGBA, and the hidden channels it shows."""
+    f, h, w, c = states.shape
+    quads = hidden_quadrants(states)
+    frames = np.concatenate([quads[:, :, :w], np.zeros((f, 2 * h, PANEL_GAP, 3), np.float32), quads[:, :, w:]], 2)
+    corners = [(0, 0), (0, w + PANEL_GAP), (h, 0), (h, w + PANEL_GAP)]
+    names = [RGBA_LABEL] + [f"hidden {lo}–{min(lo + 3, c - 1)}" for lo in range(4, min(c, 16), 4)]
+    return frames, [(row, col, name) for (row, col), name in zip(corners, names)]
+
+
 #: the store's kind of a video's MP4 file (:func:`fig8_videos`)
 VIDEO_KIND = "morph_video"
 
@@ -283,8 +301,10 @@ def _drawing_code() -> str:
 
     from nca_core.view import images, video
 
-    parts = [inspect.getsource(f) for f in (trajectory, images.composite, images.hidden_quadrants, images.to_rgb,
-                                            video.write_video)]
+    parts = [inspect.getsource(f) for f in (trajectory, channel_panels, images.composite, images.hidden_quadrants,
+                                            images.to_rgb, video.write_video, video._bands, video._shortened,
+                                            video._font)]
+    parts.append(repr((RGBA_LABEL, PANEL_GAP, video.HEADER, video.FONT_PX, video.QUALITY, video._MARGIN)))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -292,11 +312,11 @@ def fig8_videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: i
                 seed: int = 0) -> dict[str, Path]:
     """S1 (RGBA) and S2 (all channels) of ``models["S1"]``, S3 (all channels) of ``models["S3"]``.
 
-    Each is an MP4 in the figure folder, the lattice magnified 4× (S2/S3 2× per quadrant),
-    annotated with the step number. A model's videos are stored (kind :data:`VIDEO_KIND`, the file's
-    bytes) and shipped like the chapter's arrays, keyed by the model, the rollout, the frame rate and the
-    code that draws them: a stored video is copied into the figure folder, and the model is rolled out only
-    for a video not stored.
+    Each is an MP4 in the figure folder, the lattice magnified 4× (S2/S3 2× per panel), each panel
+    labelled (:func:`channel_panels`) and the step number above the pictures. A model's videos are stored
+    (kind :data:`VIDEO_KIND`, the file's bytes) and shipped like the chapter's arrays, keyed by the model, the
+    rollout, the frame rate and the code that draws them: a stored video is copied into the figure folder, and
+    the model is rolled out only for a video not stored.
     """
     settings = {"ic": data_fingerprint(y0), "steps": steps, "every": every, "fps": fps, "seed": seed,
                 "code": _drawing_code()}
@@ -313,8 +333,11 @@ def fig8_videos(models: dict[str, Trained], y0: np.ndarray, steps: int, every: i
                 continue
             if states is None:
                 states, kept = trajectory(tr, y0, steps, every, seed)
-            frames, zoom = (composite(states[..., :4]), 4) if v == "S1" else (hidden_quadrants(states), 2)
-            out[v] = write_video(frames, path, kept, fps=fps, zoom=zoom)
+            if v == "S1":
+                out[v] = write_video(composite(states[..., :4]), path, kept, fps=fps, zoom=4, label=RGBA_LABEL)
+            else:
+                frames, panels = channel_panels(states)
+                out[v] = write_video(frames, path, kept, fps=fps, zoom=2, panels=panels)
             store.save(VIDEO_KIND, key, {"mp4": np.frombuffer(path.read_bytes(), np.uint8)},
                        {"model": tr.job.label, "video": v, **settings}, tr)
     return out

@@ -83,11 +83,10 @@ def _shortened(text: str, width: float, font) -> str:
 
 
 def _bands(panels: Sequence[tuple[int, int, str]], shape: tuple[int, int], zoom: int, step_text: str,
-           font, shorten: bool = False) -> tuple[list[int], list[tuple[int, int, str]]]:
+           font) -> tuple[list[int], list[tuple[int, int, str]]]:
     """Where the label bands go (rows of the magnified picture that get a band above them, top to bottom) and
-    each label's top-left pixel in the banded picture; a label that would run into the next label of its band
-    (or into the step number in the first band, or off the picture) is shortened with "…" if ``shorten``, else
-    a ``ValueError``."""
+    each label's top-left pixel in the banded picture, with the label as drawn: one that would run into the next
+    label of its band (or into the step number in the first band, or off the picture) is shortened with "…"."""
     h, w = shape
     for row, col, name in panels:
         if not (0 <= row < h and 0 <= col < w):
@@ -100,11 +99,7 @@ def _bands(panels: Sequence[tuple[int, int, str]], shape: tuple[int, int], zoom:
         ends = [col * zoom for col, _ in band[1:]] + [w * zoom - ((font.getlength(step_text) + 2 * _MARGIN)
                                                                   if k == 0 else 0)]
         for (col, name), end in zip(band, ends):
-            if shorten:
-                name = _shortened(name, end - col * zoom - 2 * _MARGIN, font)
-            if col * zoom + _MARGIN + font.getlength(name) > end - _MARGIN:
-                raise ValueError(f"panels label {name!r} is {font.getlength(name):.0f} px wide; accepted: a label "
-                                 f"that fits its panel's {end - col * zoom - 2 * _MARGIN:.0f} px (zoom {zoom})")
+            name = _shortened(name, end - col * zoom - 2 * _MARGIN, font)
             placed.append((col * zoom + _MARGIN, row * zoom + k * HEADER + 2, name))
     return [row * zoom for row in rows], placed
 
@@ -116,10 +111,10 @@ def write_video(frames: np.ndarray, path: str | os.PathLike, steps: Sequence[int
 
     Each frame is magnified ``zoom``× (nearest neighbour). Text goes in black bands of :data:`HEADER`
     pixels, never over the pictures: ``panels``, triples (first row, first column of a panel in cells, its
-    label), put a band above each row of panels with each label over its panel (one that does not fit its
-    panel is a ``ValueError``); without panels, one band holds ``label`` (what the video shows; shortened
-    with "…" where a small lattice leaves too little room). The first band holds the step number at its
-    right. Written to a temporary file, then renamed.
+    label), put a band above each row of panels with each label over its panel; without panels, one band
+    holds ``label`` (what the video shows). The first band holds the step number at its right. A label is
+    shortened with "…" where a small lattice leaves it too little room (it never runs into other text), and a
+    panel outside the frame is a ``ValueError``. Written to a temporary file, then renamed.
     """
     import imageio.v2 as imageio
     from PIL import Image, ImageDraw
@@ -133,8 +128,7 @@ def write_video(frames: np.ndarray, path: str | os.PathLike, steps: Sequence[int
         raise ValueError(f"steps has {len(steps)} entries; accepted: one per frame ({len(frames)})")
     font = _font()
     widest = max((f"n={n}" for n in steps), key=font.getlength, default="")
-    cuts, placed = _bands(tuple(panels) or ((0, 0, label),), frames.shape[1:3], zoom, widest, font,
-                          shorten=not panels)
+    cuts, placed = _bands(tuple(panels) or ((0, 0, label),), frames.shape[1:3], zoom, widest, font)
     h, w = frames.shape[1] * zoom + len(cuts) * HEADER, frames.shape[2] * zoom
     size = (h + (-h) % 16, w + (-w) % 16)  # H.264 blocks: black rows and columns below and right
     path = Path(path)

@@ -130,7 +130,8 @@ def write_video(frames: np.ndarray, path: str | os.PathLike, steps: Sequence[int
     widest = max((f"n={n}" for n in steps), key=font.getlength, default="")
     cuts, placed = _bands(tuple(panels) or ((0, 0, label),), frames.shape[1:3], zoom, widest, font)
     h, w = frames.shape[1] * zoom + len(cuts) * HEADER, frames.shape[2] * zoom
-    size = (h + (-h) % 16, w + (-w) % 16)  # H.264 blocks: black rows and columns below and right
+    size = (h + (-h) % 16, w + (-w) % 16)  # H.264 blocks: black rows below, black columns either side
+    left = (size[1] - w) // 2
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
@@ -142,12 +143,12 @@ def write_video(frames: np.ndarray, path: str | os.PathLike, steps: Sequence[int
             rgb = np.repeat(np.repeat(rgb, zoom, 0), zoom, 1)
             canvas = np.zeros(size + (3,), np.uint8)
             for k, (top, bottom) in enumerate(zip(cuts, cuts[1:] + [len(rgb)])):
-                canvas[top + (k + 1) * HEADER:bottom + (k + 1) * HEADER, :w] = rgb[top:bottom]
+                canvas[top + (k + 1) * HEADER:bottom + (k + 1) * HEADER, left:left + w] = rgb[top:bottom]
             img = Image.fromarray(canvas)
             draw = ImageDraw.Draw(img)
             for x, y, name in placed:
-                draw.text((x, y), name, fill=(255, 255, 255), font=font)
-            draw.text((w - _MARGIN, 2), f"n={n}", fill=(255, 255, 0), font=font, anchor="ra")
+                draw.text((left + x, y), name, fill=(255, 255, 255), font=font)
+            draw.text((left + w - _MARGIN, 2), f"n={n}", fill=(255, 255, 0), font=font, anchor="ra")
             writer.append_data(np.asarray(img))
     finally:
         writer.close()

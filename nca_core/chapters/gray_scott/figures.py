@@ -102,14 +102,14 @@ def fig5(c: Comparison, t: int):
 
 def fig5_videos(c: Comparison, fps: int = 30) -> dict[str, Path]:
     """S4 (PDE), S5 (NCA), S6 (|NCA − PDE|) of channel A, each normalised by its maximum and labelled with what
-    it shows."""
+    it shows; keyed by their captions ("S4: PDE, channel A", ...)."""
     out = {}
     p, n = c.video_pde, c.video_nca
     d = np.abs(n - p)
     for name, frames, label in ((S4, p, "PDE, channel A"), (S5, n, "NCA, channel A"),
                                 (S6, d, "|NCA − PDE|, channel A")):
         vmax = float(np.nanmax(frames)) or 1.0
-        out[name.removesuffix(".mp4")] = write_video(np.nan_to_num(frames), figure_dir() / name, c.video_steps,
+        out[f"{name.split('_')[0]}: {label}"] = write_video(np.nan_to_num(frames), figure_dir() / name, c.video_steps,
                                                      fps=fps, zoom=2, cmap="gray", vmin=0.0, vmax=vmax, label=label)
     return out
 

@@ -228,3 +228,29 @@ def test_a_snapshot_grid_of_many_columns_keeps_its_labels_legible(monkeypatch):
         assert plotting.smallest_text_pt(fig) >= plotting.MIN_PT
         assert fig.get_size_inches()[0] <= plotting.GRID_WIDTH + 1e-9
     plt.close("all")
+
+
+@pytest.mark.parametrize("cols, rows, colorbar",
+                         [(9, 2, False), (6, 3, True), (2, 2, False), (4, 1, True), (9, 4, True)])
+def test_a_snapshot_grid_title_clears_its_column_labels(cols, rows, colorbar):
+    """The title sits above every panel's title and label, close to them and inside the saved picture (at the
+    default height it covered the middle column label 'n = 4' of a 9-column, 2-row grid: the explorer's)."""
+    import matplotlib.pyplot as plt
+
+    from nca_core.view import plotting
+
+    img = np.zeros((64, 64))
+    fig = plotting.snapshot_grid([[img] * cols] * rows, ["as trained", "disc erased\nat n = 64", "c", "d"][:rows],
+                                 [f"n = {n}" for n in range(cols)], colorbar=colorbar, title="a long figure title")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    labels = [t.get_window_extent(renderer) for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)
+              if t.get_text()]
+    assert labels and not [b for b in labels if b.overlaps(title)]
+    assert not [ax for ax in fig.axes if ax.get_window_extent(renderer).overlaps(title)]
+    gap_pt = (title.y0 - max(b.y1 for b in labels)) * 72 / fig.dpi
+    assert 0 < gap_pt < 12, gap_pt
+    saved = fig.get_tightbbox(renderer)  # inches: the box save_figure crops to
+    assert saved.y1 * fig.dpi >= title.y1 - 1
+    plt.close("all")

@@ -284,6 +284,34 @@ def test_loss_axis_of_a_sweep_figure_starts_and_ends_at_a_label(dirs, monkeypatc
     plt.close("all")
 
 
+def test_a_sweep_figure_has_no_touching_labels_and_its_legend_off_the_loss(dirs, monkeypatch):
+    """Paper Fig 9 C: losses from 54 down to 9.8 (the axis 9 to 60) were labelled at every integer multiple, '9'
+    against '10' and '50' against '60', and the legend inside the panel covered the first epochs of t = 32/64.
+    No two texts of the figure overlap, and the legend lies outside the loss panel."""
+    import matplotlib.pyplot as plt
+
+    from nca_core.view.ticks import overlapping_text
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(dirs / "figures"))
+    y = emoji_eval.targets()
+    rows = {}
+    for t, first, last in ((2, 45.0, 35.0), (8, 40.0, 22.0), (32, 50.0, 12.0), (64, 54.0, 9.8)):
+        loss = np.geomspace(first, last, 600)
+        tr = SimpleNamespace(result=SimpleNamespace(loss=loss, diverged=False))
+        rows[f"t = {t}"] = SimpleNamespace(trained=tr, morph=_morph(f"t = {t}", last))
+    fig = emoji_figs.sweep_figure(rows, y, "C: training loss, C = 16", "fig9_test")
+    ax = fig.axes[0]
+    assert not overlapping_text(fig), overlapping_text(fig)
+    lo, hi = ax.get_ylim()
+    shown = [v for v in ax.get_yticks() if lo <= v <= hi]
+    assert len(shown) >= 2 and lo <= 9.8 and hi >= 54.0, (shown, lo, hi)
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(rows)
+    plt.close("all")
+
+
 def test_box_blur_matches_direct_window_mean():
     x = np.random.default_rng(0).random((2, 9, 7, 3))
     got = emoji_eval.box_blur(x, 5)

@@ -35,6 +35,7 @@ from nca_core.runs import store
 from nca_core.runs.cache import Trained
 from nca_core.view.images import composite, hidden_quadrants
 from nca_core.view.plotting import figure_dir, log_axis, no_ticks, placeholder, save_figure
+from nca_core.view.ticks import fit_ticks
 from nca_core.view.video import write_video
 
 _OUTLINE = "#d62728"
@@ -215,7 +216,8 @@ def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     fig = plt.figure(figsize=(1.0 + cell * ncol, 2.6 + cell * nrow))
     outer = fig.add_gridspec(2, 1, height_ratios=[2.2, cell * nrow], hspace=0.45)
     gs = outer[1].subgridspec(nrow, ncol, wspace=0.05, hspace=0.08)
-    ax = fig.add_subplot(outer[0])
+    # the legend in a column of its own right of the loss (inside the panel it covered the early curves)
+    ax = fig.add_subplot(outer[0].subgridspec(1, 2, width_ratios=[3, 1], wspace=0.0)[0])
     for i, k in enumerate(keys):
         loss = rows[k].trained.result.loss
         ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=k)
@@ -225,8 +227,9 @@ def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     ax.set_xlabel("epoch", fontsize=9)
     ax.set_ylabel("epoch mean loss\n(Euclidean)", fontsize=9)
     ax.tick_params(labelsize=8, which="both")
+    fit_ticks(ax, "y")  # as many loss labels as the panel's height holds, none touching ('9' against '10')
     ax.set_title(title, fontsize=10, loc="left")
-    ax.legend(fontsize=8, ncols=2 if len(keys) > 3 else 1)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
     key = kernel_key(title, *keys)
     if key:  # the stencils behind the codes, under the loss panel
         ax.text(0.0, -0.32, f"stencils: {key}", transform=ax.transAxes, fontsize=8, va="top", color="0.25")

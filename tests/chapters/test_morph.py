@@ -411,6 +411,8 @@ def test_fig9_claim_verdicts_follow_the_numbers():
     cone["effective"] = 15  # the change spread far beyond the effective range
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims(samp, y, cone)] == [False, False]
     assert [c.verdict for c in emoji_claims.fig9_sampling_claims({32: samp[32]}, y, None)] == [None, None]
+    locality = emoji_claims.fig9_sampling_claims(samp, y, cone)[1].text
+    assert "fire rate f = ½" in locality and "p = " not in locality  # the book's notation (book/model.md)
 
 
 def test_mirror_difference_of_a_symmetric_picture_and_of_the_alien():

@@ -138,8 +138,8 @@ def fig9_sampling_claims(sampling: dict[int, Morph], y: np.ndarray, cone: dict |
                             "the finest t in 16–32 has a lower detail error than t = 8"))
     else:
         claims.append(Claim(text, "needs t = 8 and a t in 16–32", None))
-    text = ("Locality: in 2t = 16 steps a change can travel at most 16 px, about 8 px in effect with p = ½, so "
-            "local structures morph into local structures")
+    text = ("Locality: in 2t = 16 steps a change can travel at most 16 px, about 8 px in effect with fire rate "
+            "f = ½, so local structures morph into local structures")
     if cone is not None:
         ev = (f"t = 8 model, one pixel erased at {cone['pixel']}: after {cone['steps']} steps any change reaches "
               f"{cone['exact']} px (the bound), 90% of the total change lies within {cone['effective']} px, and a "

@@ -123,6 +123,8 @@ def test_questions_answer_from_the_oracles():
     assert cost.verdict is None and "at least 3" in cost.evidence  # two time samplings cannot rank
     assert all(c.threshold for c in claims.questions(R))
     assert {c.label for c in claims.questions(R)} <= {"✅ yes", "❌ no", "➖ not answered here"}
+    d8 = jumper.distance[8]  # the cold start's distance at the first frame, apart from the number before it
+    assert f"at n = 8: {d8:.3g})" in cold8.evidence and "at n = 8 0" not in cold8.evidence, cold8.evidence
 
 
 def test_coarser_sampling_cost_is_a_rank_correlation():

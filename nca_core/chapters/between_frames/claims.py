@@ -96,7 +96,7 @@ def cold_start(R: Between) -> list[Question]:
             out.append(Question(text, "needs steps between frames and one whole interval", None, rule))
             continue
         first = [float(tr.bumps()[0]) for tr in tracks]
-        ev = "; ".join(f"n₀ = {tr.start}: {b:.2f} (largest d inside {np.max(tr.distance[1:t]):.3g}, at n = {t} "
+        ev = "; ".join(f"n₀ = {tr.start}: {b:.2f} (largest d inside {np.max(tr.distance[1:t]):.3g}, at n = {t}: "
                        f"{tr.distance[t]:.3g})" for tr, b in zip(tracks, first))
         out.append(Question(text, ev, bool(min(first) >= EXCURSION), rule))
     return out

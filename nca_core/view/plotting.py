@@ -164,16 +164,16 @@ def snapshot_grid(rows: Sequence[Sequence[np.ndarray | None]], row_labels: Seque
     if colorbar and im is not None:
         fig.colorbar(im, ax=axes, fraction=0.02, pad=0.01)
     if title:
-        _title_above(fig, title)
+        title_above(fig, title)
     return fig
 
 
-def _title_above(fig, title: str, pad_pt: float = 4.0) -> None:
+def title_above(fig, title: str, fontsize: float = 10, pad_pt: float = 4.0) -> None:
     """``fig``'s title, its baseline ``pad_pt`` points above the highest of its panels' titles and labels (the
     default place, 98 % of a short grid's height, put it on the column labels); the saved PNG's tight box
-    takes it in when that is above the figure's top."""
+    takes it in when that is above the figure's top. Call it once the panels are placed."""
     renderer = fig.canvas.get_renderer()
     top = max(ax.get_tightbbox(renderer).y1 for ax in fig.axes)  # pixels, the column labels included
-    fig.suptitle(title, fontsize=10, y=(top + pad_pt * fig.dpi / 72) / fig.bbox.height, va="bottom")
+    fig.suptitle(title, fontsize=fontsize, y=(top + pad_pt * fig.dpi / 72) / fig.bbox.height, va="bottom")
 
 

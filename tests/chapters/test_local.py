@@ -208,3 +208,52 @@ def test_fig10_claims_from_the_numbers():
     P.common_masks = False
     rows = claims.fig10(LocalResults({"C32_t32": a, "C16_t64": b}, {}, np.zeros((80, 80, 4)), P))
     assert [c.verdict for c in rows] == [True, None, None] and "noise floor" in rows[0].evidence
+
+
+# ------------------------------------------------------------ figures
+def _job(channels: int, t: int, kernels: str = "ID_DIFF_LAP", schedule: str = "cosine"):
+    return SimpleNamespace(nca=SimpleNamespace(channels=channels, kernel_set=kernels, activation="relu"),
+                           train=SimpleNamespace(t=t, lr_schedule=schedule))
+
+
+def test_the_maps_models_are_named_in_words_with_their_codes_keyed():
+    from nca_core.chapters.local.figures import model_words
+
+    own, common = model_words({"C32_t32": _job(32, 32), "C16_t64": _job(16, 64)})
+    assert own == {"C32_t32": "C = 32 channels, t = 32", "C16_t64": "C = 16 channels, t = 64"}
+    assert common == ("Both models: ID_DIFF_LAP kernels, relu, cosine learning-rate schedule\n"
+                      "kernels: ID identity · DIFF Sobel x and y (gradients) · LAP Laplacian")
+    own, common = model_words({"a": _job(32, 32, schedule="constant"), "b": _job(32, 32, "ID_LAP_AV", "constant")})
+    assert own == {"a": "C = 32 channels, t = 32, ID_DIFF_LAP kernels",
+                   "b": "C = 32 channels, t = 32, ID_LAP_AV kernels"}  # what differs goes to each model
+    assert common.startswith("Both models: relu, constant learning rate\nkernels: ID identity · DIFF")
+    assert "AV neighbour average" in common
+
+
+def test_fig10_titles_say_the_models_in_words_and_no_text_overlaps(dirs, monkeypatch):
+    """The maps were titled with the job labels ('C=32 t=32 ID_DIFF_LAP relu cosine'), codes keyed nowhere on the
+    page; now in words, the shared settings and the kernel key in one title above, no text over another."""
+    import matplotlib.pyplot as plt
+
+    from nca_core.chapters.local import figures
+    from nca_core.view.ticks import overlapping_text
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(dirs / "figures"))
+    maps = {}
+    for name, t in (("C32_t32", 32), ("C16_t64", 64)):
+        m = _map("C=%d t=%d ID_DIFF_LAP relu cosine" % (32 if t == 32 else 16, t), t, [1, 5, 9, 2], [1, 2, 3, 1], [1])
+        m.name, m.locations, m.grid_shape = name, np.array([[30, 30], [30, 34], [34, 30], [34, 34]]), (2, 2)
+        m.examples, m.example_index = np.zeros((2, 80, 80, 4)), np.array([2, 1])
+        m.counts = np.array([[1, 5, 9, 2]])
+        maps[name] = m
+    trained = {"C32_t32": SimpleNamespace(job=_job(32, 32)), "C16_t64": SimpleNamespace(job=_job(16, 64))}
+    R = LocalResults(maps, trained, np.zeros((80, 80, 4)), SimpleNamespace(threshold=0.1))
+    for fig in (figures.fig10(R), figures.fig10_footprints(R)):
+        texts = [t.get_text() for t in fig.findobj(plt.Text) if t.get_text()]
+        assert not [s for s in texts if "C=" in s or "relu cosine" in s], texts
+        assert not overlapping_text(fig), overlapping_text(fig)
+    assert fig.axes[0].get_legend_handles_labels()[1][:2] == ["C = 32 channels, t = 32", "C = 16 channels, t = 64"]
+    fig = figures.fig10(R)
+    assert fig.axes[0].get_title().startswith("A: C = 32 channels, t = 32\npixels changed (> 0.1) at n = 3t = 96")
+    assert fig._suptitle.get_text().startswith("Both models: ID_DIFF_LAP kernels")
+    plt.close("all")

@@ -150,3 +150,26 @@ def test_small_t_trains_until_the_propagated_chain_has_spanned_the_trajectory_lo
     grid = {j.train.t: j.train.epochs for j in registry.jobs("time_sampling", "grid", {"seeds": [0]})}
     assert grid == {1: 1174, 2: 662, 4: 406, 6: 321, 8: 300, 12: 300, 16: 300, 24: 300, 32: 300}
     assert {j.train.epochs for j in registry.jobs("time_sampling", "long")} == {2000}
+
+
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_fig4_key_covers_neither_panel_a_nor_any_picture(tmp_path, monkeypatch, seeds):
+    """Fig 4's key sits under panel B: it overlaps no axes (inside A it covered the test curve once that came
+    down towards the train curve)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nca_core.chapters.gray_scott import figures
+    from tests.chapters.test_gray_scott_claims import comparison, sampling
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    train = {2: (1.1, 1.2), 4: (0.8, 0.9), 8: (1.4, 1.3), 16: (0.6, 0.7), 32: (0.4, 0.5)}
+    R = sampling(train, {t: comparison(loss=15.0) for t in train}, baseline=80.0, seeds=seeds)
+    fig = figures.fig4(R)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    key = fig.legends[0].get_window_extent(renderer)
+    assert len(fig.legends[0].get_texts()) == (3 if seeds == 1 else 4)
+    for ax in fig.axes:
+        assert not key.overlaps(ax.get_window_extent(renderer)), ax.get_title()
+    assert 0 <= key.y0 and key.x1 <= fig.bbox.x1  # inside the saved picture

@@ -60,7 +60,6 @@ def fig4(r: SamplingResults):
     _diverged_markers(ax, r)
     ax.set_xlabel("time sampling t")
     ax.set_ylabel("Euclidean loss")
-    ax.legend(fontsize=8.5, loc="center", framealpha=0.9)  # between the test curve (top) and train (bottom)
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(next(iter(r.test.values())).snapshots)
     _ic_and_pde(fig, gs, cols - 2, r.pde_final, n)
@@ -68,6 +67,11 @@ def fig4(r: SamplingResults):
         _nca_panel(fig.add_subplot(gs[1 + j // cols, j % cols]), r.test[t], n,
                    ("C  " if j == 0 else "") + f"NCA t={t}")
     fig.tight_layout()
+    # A's key sits under B's two panels, where it can cover no data (inside A it covered the test curve whenever
+    # that came down towards the train curve)
+    b = [a.get_position() for a in fig.axes if a is not ax and a.get_subplotspec().rowspan.start == 0]
+    fig.legend(*ax.get_legend_handles_labels(), loc="upper left", fontsize=8.5, framealpha=0.9,
+               bbox_to_anchor=(min(p.x0 for p in b), min(p.y0 for p in b) - 0.01))
     save_figure(fig, FIG4)
     return fig
 

@@ -5,7 +5,9 @@ The ``grid`` tier (the paper's grids and seeds) is trained over several sessions
 a notebook that declares two grid axes (:attr:`nca_core.runs.notebook.Notebook.axes`, e.g. Fig 4's
 time samplings × seeds) is run on the largest rectangle of the grid whose models are all shipped or
 cached, if that rectangle has at least as many values on each axis as the tier :func:`status.best_profile`
-chose (so the reader loses no point of that tier's figure) and more models. The restriction is passed to
+chose (so the reader loses no point of that tier's figure), spans that tier's range on each axis but the
+seeds (so that no claim that tier tests, at its smallest or largest t or ξ, goes untested) and has more
+models. The restriction is passed to
 the notebook as ordinary parameters, so its provenance shows it, and the claims that need the missing
 points say *not tested*.
 
@@ -80,9 +82,16 @@ def choose(notebook: str, overrides: dict[str, Any] | None = None) -> Choice:
     below = nb.at(profile, **applicable)
     if not all(len(part[axis]) >= len(getattr(below, axis)) for axis in nb.axes):
         return Choice(profile)
+    if not all(spans(part[axis], getattr(below, axis)) for axis in nb.axes if axis != "seeds"):
+        return Choice(profile)
     if len(nb.models(GRID, {**applicable, **part})) <= len(nb.models(profile, applicable)):
         return Choice(profile)
     return Choice(GRID, part)
+
+
+def spans(values: list, other: list) -> bool:
+    """Whether ``values`` reach at least as low and as high as ``other``."""
+    return min(values) <= min(other) and max(values) >= max(other)
 
 
 def coverage(notebook: str, P: Any) -> str:

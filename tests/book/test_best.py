@@ -51,6 +51,24 @@ def test_a_part_of_the_grid_is_chosen_only_when_it_holds_more_than_the_tier_belo
     assert best.choose("time_sampling") == best.Choice("grid")
 
 
+def test_a_part_of_the_grid_must_span_the_range_of_the_tier_below(dirs):
+    """Fig 6: the long tier has ξ = 0, 0.3, 0.8; a part of the grid up to ξ = 0.2222 has more models but would
+    leave the strong-noise claim (ξ ≥ 0.5) untested, so it is not chosen until the part reaches ξ ≥ 0.8."""
+    def grid(levels):
+        return registry.jobs("noise", "grid", {"noise_levels": levels, "seeds": [0, 1]})
+
+    ship(registry.jobs("noise", "long"))
+    ship(grid([0.0, 0.1111, 0.2222]))  # 6 models on 3 ξ, against long's 3 on 3
+    assert best.partial_grid("noise") == {"noise_levels": [0.0, 0.1111, 0.2222], "seeds": [0, 1]}
+    assert best.choose("noise") == best.Choice("long")
+    ship(grid([0.7778]))  # reaches 0.7778 < 0.8: still short of long's range
+    assert best.choose("noise") == best.Choice("long")
+    ship(grid([1.0]))
+    assert best.choose("noise") == best.Choice(
+        "grid", {"noise_levels": [0.0, 0.1111, 0.2222, 0.7778, 1.0], "seeds": [0, 1]})
+    assert best.spans([2, 4, 32], [4, 16, 32]) and not best.spans([4, 16], [4, 16, 32])
+
+
 def test_best_passes_the_restriction_to_the_notebook_under_the_command_line(dirs, monkeypatch, capsys):
     import nca_core.cli as cli
 

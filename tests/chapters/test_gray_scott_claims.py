@@ -297,6 +297,12 @@ def test_fig6_small_noise_needs_every_seed_to_grow_the_maze(second, verdict):
     shown = (f"ξ=0.1: test loss 1.1, maze invades {percent(stats(second)['invasion'])} of the empty region"
              if second else "ξ=0.1: diverged at n=99")
     assert c.evidence.endswith(f"; {shown} (PDE 71%)")
+    # a failure says why in words, naming the seed and the number that misses (for the report's "Why these fail")
+    assert (c.reason == "") is verdict
+    if not verdict:
+        assert "(seed 1)" in c.reason and "seed 0" not in c.reason
+        assert ("blew up" if second is None else "invades" if "invasion" in second or "frozen" in second
+                else "contrast") in c.reason
 
 
 @pytest.mark.parametrize("second,verdict", [
@@ -313,6 +319,10 @@ def test_fig6_intermediate_noise_needs_incorrect_turing_patterns(second, verdict
     r = noise({0.3: ("wavelength +28%", second)})
     c = fig6(r)[1]
     assert c.verdict is verdict
+    assert (c.reason == "") is verdict
+    if not verdict:
+        assert "(seed 1)" in c.reason and ("blew up" if second is None else "flat" if "contrast" in second
+                                           else "the PDE's own pattern") in c.reason
     if second is None:
         assert c.evidence.endswith("; ξ=0.3: diverged at n=99")
     else:

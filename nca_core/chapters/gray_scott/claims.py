@@ -232,13 +232,21 @@ def fig6(r: NoiseResults) -> list[Claim]:
     text = f"Small noise (0 < ξ ≲ {SMALL_NOISE:g}): the correct pattern is recovered"
     threshold = f"contrast > {CONTRAST:g} and the maze invading ≥ {100 * INVADES:.0f}% of what the PDE's invades"
     if clean:
-        ev, ok = [], True
+        ev, ok, why = [], True, []
         for xi in clean:
             for s, loss, st in stats(xi):
                 ok &= bool(st is not None and st["contrast"] > CONTRAST and st["invasion"] >= INVADES * inv_p)
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: test loss {shown(loss, '.3g', NO_TEST_LOSS)}, "
                           f"maze invades {100 * st['invasion']:.0f}% of the empty region")
-        claims.append(Claim(text, "; ".join(ev) + f" (PDE {100 * inv_p:.0f}%)", ok, threshold))
+                if st is None:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) blew up at n = {r.test[(xi, s)].diverged_at}")
+                elif st["invasion"] < INVADES * inv_p:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) invades {100 * st['invasion']:.0f}% of the empty "
+                               f"region, under {100 * INVADES:.0f}% of the PDE's {100 * inv_p:.0f}%")
+                elif st["contrast"] <= CONTRAST:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) draws no clear pattern: contrast "
+                               f"{st['contrast']:.3f}, not above {CONTRAST:g}")
+        claims.append(Claim(text, "; ".join(ev) + f" (PDE {100 * inv_p:.0f}%)", ok, threshold, reason=because(why)))
     else:
         claims.append(not_tested(text, f"no noisy level 0 < ξ ≤ {SMALL_NOISE:g} in this run (ξ = "
                                        f"{', '.join(f'{xi:g}' for xi in r.levels)}; ξ = 0 is no noise)", threshold))
@@ -246,7 +254,7 @@ def fig6(r: NoiseResults) -> list[Claim]:
     threshold = (f"Turing-like: contrast > {FLAT:g}; incorrect: coverage off the PDE's by > {WRONG_COVERAGE:g} or "
                  f"wavelength off by > {100 * WRONG_WAVELENGTH:.0f}%")
     if mid:
-        ev, ok = [], True
+        ev, ok, why = [], True, []
         for xi in mid:
             for s, _, st in stats(xi):
                 turing = st is not None and st["contrast"] > FLAT
@@ -254,10 +262,19 @@ def fig6(r: NoiseResults) -> list[Claim]:
                     or not np.isfinite(st["wavelength"]) \
                     or abs(st["wavelength"] - ref["wavelength"]) / ref["wavelength"] > WRONG_WAVELENGTH
                 ok &= turing and wrong
+                if st is None:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) blew up at n = {r.test[(xi, s)].diverged_at}")
+                elif not turing:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) is flat: contrast {st['contrast']:.3f}, "
+                               f"not above {FLAT:g}")
+                elif not wrong:
+                    why.append(f"the ξ = {xi:g} model (seed {s}) draws the PDE's own pattern (coverage "
+                               f"{st['coverage']:.2f} vs {ref['coverage']:.2f}, wavelength {_wavelength(st)} vs "
+                               f"{_wavelength(ref)})")
                 ev.append(diverged(xi, s) if st is None else f"ξ={xi:g}: contrast {_contrast(st, '.2f')}, wavelength "
                           f"{_wavelength(st)} (PDE {_wavelength(ref)}), coverage {st['coverage']:.2f} "
                           f"(PDE {ref['coverage']:.2f})")
-        claims.append(Claim(text, "; ".join(ev), ok, threshold))
+        claims.append(Claim(text, "; ".join(ev), ok, threshold, reason=because(why)))
     else:
         claims.append(not_tested(text, f"no ξ in ({SMALL_NOISE:g}, {STRONG_NOISE:g})", threshold))
     text = f"Strong noise (ξ ≳ {STRONG_NOISE:g}): a flat, smoothing solution"

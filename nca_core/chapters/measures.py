@@ -14,23 +14,26 @@ def blown_up(states: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
         return ~(np.abs(states) <= DIVERGENCE_THRESHOLD).all(axis=axis)  # NaN compares False: blown up
 
 
-def moving_average(x: np.ndarray, y: np.ndarray, window: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Moving mean and std of ``y`` over ``window`` neighbouring x values (NaNs ignored).
+def moving_average(x: np.ndarray, y: np.ndarray, window: int = 3
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Moving mean and std of ``y`` over ``window`` neighbouring distinct x values, pooling every y at those x
+    (several seeds per x; NaNs ignored), so that each distinct x has one value.
 
-    Returns the sorted x, the mean and the std (same length as x).
+    Returns the distinct x sorted, the mean, the std and the number of finite values pooled (all of that length).
     """
     validate.integer("window", window, 1)
-    order = np.argsort(x)
-    xs, ys = np.asarray(x, float)[order], np.asarray(y, float)[order]
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    ux = np.unique(xs)
     half = window // 2
-    mean = np.full(len(xs), np.nan)
-    std = np.full(len(xs), np.nan)
-    for i in range(len(xs)):
-        seg = ys[max(0, i - half): i + half + 1]
+    mean, std = np.full(len(ux), np.nan), np.full(len(ux), np.nan)
+    count = np.zeros(len(ux), int)
+    for i in range(len(ux)):
+        seg = ys[np.isin(xs, ux[max(0, i - half): i + half + 1])]
         seg = seg[np.isfinite(seg)]
+        count[i] = seg.size
         if seg.size:
             mean[i], std[i] = seg.mean(), seg.std()
-    return xs, mean, std
+    return ux, mean, std, count
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:

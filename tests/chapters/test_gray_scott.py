@@ -48,9 +48,22 @@ def test_pattern_statistics_on_known_fields():
 
 
 def test_moving_average_window():
-    x, m, s = moving_average(np.array([2.0, 0.0, 1.0]), np.array([3.0, 1.0, np.nan]), window=3)
+    x, m, s, n = moving_average(np.array([2.0, 0.0, 1.0]), np.array([3.0, 1.0, np.nan]), window=3)
     np.testing.assert_array_equal(x, [0.0, 1.0, 2.0])
     np.testing.assert_allclose(m, [1.0, 2.0, 3.0])  # NaN ignored
+    np.testing.assert_array_equal(n, [1, 2, 1])
+
+
+def test_moving_average_pools_the_seeds_of_each_x():
+    """Two seeds per ξ: one value per distinct ξ, from every seed of the window's ξ (no jump between the two
+    points of one ξ, as a window over points had at the ends)."""
+    xs = np.array([0.0, 0.0, 0.5, 0.5, 1.0, 1.0])
+    ys = np.array([1.0, 3.0, 5.0, 7.0, 9.0, np.nan])
+    x, m, s, n = moving_average(xs, ys, window=3)
+    np.testing.assert_array_equal(x, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(m, [np.mean([1, 3, 5, 7]), np.mean([1, 3, 5, 7, 9]), np.mean([5, 7, 9])])
+    np.testing.assert_allclose(s, [np.std([1, 3, 5, 7]), np.std([1, 3, 5, 7, 9]), np.std([5, 7, 9])])
+    np.testing.assert_array_equal(n, [4, 5, 3])
 
 
 def test_fig3_claims_hold_for_the_training_data():

@@ -135,6 +135,20 @@ def test_fig6_a_draws_the_moving_average_only_where_the_data_are(tmp_path, monke
     plt.close("all")
 
 
+def test_fig6_a_draws_one_average_per_noise_level_over_both_seeds(tmp_path, monkeypatch):
+    """The grid's two seeds per ξ: the average has one point per ξ (a line with no vertical step) and pools both."""
+    import matplotlib.pyplot as plt
+
+    levels = [0.0, 0.1111, 0.2222, 1.0]
+    losses = [15.3, 14.4, 30.2, 28.6, 34.0, 30.5, 20.0, 22.0]
+    ax = _fig6_a(levels, [0, 1], losses, tmp_path, monkeypatch)
+    average = next(line for line in ax.lines if line.get_linestyle() == "-")
+    np.testing.assert_array_equal(average.get_xdata(), levels)
+    np.testing.assert_allclose(average.get_ydata()[0], np.mean(losses[:4]))
+    np.testing.assert_allclose(average.get_ydata()[1], np.mean(losses[:6]))
+    plt.close("all")
+
+
 def test_figures_are_drawn_and_saved_at_150_dpi(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
     from PIL import Image

@@ -138,13 +138,9 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     gs = fig.add_gridspec(2, ncol, height_ratios=[1.9, 1])
     ax = fig.add_subplot(gs[0, : ncol - 2])
     ax.plot(xs, ys, "o", alpha=0.7, label="test loss (one model)")
-    ux, m, s = moving_average(np.array(xs), np.array(ys), window * len(r.seeds))
+    ux, m, s, count = moving_average(np.array(xs), np.array(ys), window)
     # statistics only where there are data: a window with at least MIN_POINTS finite losses, at a ξ that has one
     ys_a, xs_a = np.array(ys, float), np.array(xs, float)
-    half = window * len(r.seeds) // 2
-    order = np.argsort(xs_a, kind="stable")
-    finite = np.isfinite(ys_a[order])
-    count = np.array([finite[max(0, i - half): i + half + 1].sum() for i in range(len(order))])
     here = np.array([np.isfinite(ys_a[xs_a == x]).any() for x in ux])
     ok = (count >= MIN_POINTS) & here
     m, s = np.where(ok, m, np.nan), np.where(ok, s, np.nan)

@@ -16,6 +16,7 @@ FIG4_LOSS = "fig4_loss_curves.png"
 FIG5 = "fig5_pde_vs_nca.png"
 S4, S5, S6 = "S4_pde.mp4", "S5_nca.mp4", "S6_difference.mp4"
 FIG6 = "fig6_noise.png"
+FIG6_RENOISED = "fig6_renoised.png"
 
 COMMON = {
     "gamma_preset": Param(same("published"), choice(*gs_data.PRESETS),
@@ -88,7 +89,7 @@ NOISE = Notebook(
         "window": Param(same(3), integer(1), "moving-average window (in ξ values) of Fig 6A"),
     },
     lambda P: jobs.noise_jobs(P).values(),
-    (FIG6,),
+    (FIG6, FIG6_RENOISED),
     axes=("noise_levels", "seeds"))
 
 #: the chapter's notebooks, in reading order

@@ -85,15 +85,22 @@ def unseen_ic_quality(model: NCA, steps: int = 2048, size: int = 128, preset: st
     ic = pde.test_ic(size) if ic is None else np.asarray(ic, np.float32)
     c = compare_to_pde(model, ic, steps, pde.preset(preset), snapshots=[steps], seed=seed)
     nca, ref = c.snapshots[steps]
-    if nca is None or c.diverged_at is not None:
+    return state_quality(None if c.diverged_at is not None else nca, ref, ic, steps, c.final_distance)
+
+
+def state_quality(nca: np.ndarray | None, ref: np.ndarray, ic: np.ndarray, steps: int,
+                  distance: float = float("nan")) -> Quality:
+    """The :class:`Quality` of an NCA's state ``nca`` (``None``: it blew up) against the PDE's ``ref``, both
+    ``steps`` steps from ``ic``; ``distance`` between them if known."""
+    s_p = pattern_statistics(ref)
+    if nca is None:
         nan = float("nan")
-        s_p = pattern_statistics(ref)
         return Quality(steps, nan, invasion(ref, ic), nan, invasion(ref, ic, threshold=0.2), nan,
                        s_p["wavelength"], nan, s_p["contrast"], float("inf"), True)
-    s_n, s_p = pattern_statistics(nca), pattern_statistics(ref)
+    s_n = pattern_statistics(nca)
     return Quality(steps, invasion(nca, ic), invasion(ref, ic), invasion(nca, ic, threshold=0.2),
                    invasion(ref, ic, threshold=0.2), s_n["wavelength"], s_p["wavelength"], s_n["contrast"],
-                   s_p["contrast"], c.final_distance, False)
+                   s_p["contrast"], distance, False)
 
 
 # ------------------------------------------------------------------ choosing the kept model

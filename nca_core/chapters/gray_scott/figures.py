@@ -8,7 +8,6 @@ import numpy as np
 
 from nca_core.chapters.gray_scott.measure import Comparison, NoiseResults, SamplingResults
 from nca_core.chapters.gray_scott.notebooks import FIG3, FIG4, FIG4_LOSS, FIG5, FIG6, FIG6_RENOISED, S4, S5, S6
-from nca_core.chapters.gray_scott.renoise import RenoisedResults
 from nca_core.chapters.measures import moving_average
 from nca_core.view.plotting import figure_dir, log_axis, save_figure, snapshot_grid
 from nca_core.view.video import animation_html, write_video
@@ -173,32 +172,28 @@ def fig6(r: NoiseResults, window: int = 3, show: list[float] | None = None):
     return fig
 
 
-def fig6_renoised(r: NoiseResults, rn: RenoisedResults):
-    """Every Fig 6 model from the unseen IC at n = ``rn.steps``: for each seed, a row without noise (the paper's
-    test, Fig 6 C) above a row with the noise of its training blended in every ``rn.every`` steps; one column
-    per ξ, the PDE's state at the right."""
+def fig6_renoised(plain: NoiseResults, renoised: NoiseResults):
+    """Every Fig 6 model from the unseen IC at the end of the test: for each seed, a row without noise (the paper's
+    test, Fig 6 C) above a row with the noise of its training blended in (:func:`renoise.run`); one column per ξ,
+    the PDE's state at the right."""
     import matplotlib.pyplot as plt
 
-    ncol = len(r.levels) + 1
-    fig, axes = plt.subplots(2 * len(r.seeds), ncol, figsize=(0.7 * ncol + 0.5, 0.82 * 2 * len(r.seeds) + 0.5),
-                             squeeze=False, layout="constrained")
-    for i, s in enumerate(r.seeds):
-        for j, xi in enumerate(r.levels):
-            c, row = r.test[(xi, s)], rn.rows[(xi, s)]
-            top = f"ξ={xi:.2f}" if i == 0 else ""
-            _state_panel(axes[2 * i, j], c.snapshots.get(rn.steps, (None, None))[0], c.diverged_at, top, 8)
-            _state_panel(axes[2 * i + 1, j], row.rollout.final, row.rollout.diverged_at, "", 8)
-        axes[2 * i, 0].set_ylabel(f"seed {s}\nno noise", fontsize=8)
-        axes[2 * i + 1, 0].set_ylabel(f"seed {s}\nits noise", fontsize=8)
-    for k in range(2 * len(r.seeds)):
-        a = axes[k, -1]
-        if k == 0:
-            a.imshow(r.pde_final[..., 1], cmap="magma", vmin=0, vmax=1)
-            a.set_title(f"PDE n={rn.steps}", fontsize=8, loc="left")
-            a.set_xticks([])
-            a.set_yticks([])
-        else:
-            a.axis("off")
+    n = max(plain.test[(plain.levels[0], plain.seeds[0])].snapshots)
+    ncol = len(plain.levels) + 1
+    rows = [(s, r, label) for s in plain.seeds for r, label in ((plain, "no noise"), (renoised, "its noise"))]
+    fig, axes = plt.subplots(len(rows), ncol, figsize=(0.7 * ncol + 0.5, 0.82 * len(rows) + 0.5), squeeze=False,
+                             layout="constrained")
+    for i, (s, r, label) in enumerate(rows):
+        for j, xi in enumerate(plain.levels):
+            _nca_panel(axes[i, j], r.test[(xi, s)], n, f"ξ={xi:.2f}" if i == 0 else "", 8)
+        axes[i, 0].set_ylabel(f"seed {s}\n{label}", fontsize=8)
+        axes[i, -1].axis("off")
+    pde_ax = axes[0, -1]
+    pde_ax.axis("on")
+    pde_ax.imshow(plain.pde_final[..., 1], cmap="magma", vmin=0, vmax=1)
+    pde_ax.set_title(f"PDE n={n}", fontsize=8, loc="left")
+    pde_ax.set_xticks([])
+    pde_ax.set_yticks([])
     save_figure(fig, FIG6_RENOISED)
     return fig
 
@@ -220,19 +215,15 @@ def fig4_loss_curves(models: dict, title: str = "training loss per epoch", name:
     return fig
 
 
-def _nca_panel(a, c: Comparison, n: int, title: str) -> None:
+def _nca_panel(a, c: Comparison, n: int, title: str, fontsize: float = 9) -> None:
     """One NCA state (channel B) at step n, or a note that the rollout diverged."""
-    _state_panel(a, c.snapshots.get(n, (None, None))[0], c.diverged_at, title)
-
-
-def _state_panel(a, state: np.ndarray | None, diverged_at: int | None, title: str, fontsize: float = 9) -> None:
-    """Channel B of ``state``, or (``None``) a note of the step its rollout diverged at."""
-    if state is None:
-        a.text(0.5, 0.5, f"diverged\nn={diverged_at}", ha="center", va="center", color="crimson",
+    snap = c.snapshots.get(n, (None, None))[0]
+    if snap is None:
+        a.text(0.5, 0.5, f"diverged\nn={c.diverged_at}", ha="center", va="center", color="crimson",
                transform=a.transAxes, fontsize=fontsize)
         a.set_box_aspect(1)  # the square of the other (square-lattice) panels
     else:
-        a.imshow(state[..., 1], cmap="magma", vmin=0, vmax=1)
+        a.imshow(snap[..., 1], cmap="magma", vmin=0, vmax=1)
     a.set_title(title, fontsize=fontsize, loc="left")
     a.set_xticks([])
     a.set_yticks([])

@@ -28,6 +28,7 @@ from nca_core.chapters.measures import blown_up
 from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.model import NCA
 from nca_core.data import gray_scott as pde
+from nca_core.data.noise import blend
 from nca_core.runs import store, sweep
 from nca_core.runs.cache import Trained
 
@@ -63,7 +64,7 @@ class Comparison:
 
 def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScottParams = pde.PRESETS["published"],
                    snapshots: list[int] | tuple[int, ...] = (), video_every: int = 0, block: int = 64,
-                   seed: int = 0) -> Comparison:
+                   seed: int = 0, noise: float = 0.0, noise_every: int = 0) -> Comparison:
     """Run ``model`` and the PDE from ``ic`` ([H, W, 2]) for ``steps`` steps, side by side.
 
     Args:
@@ -74,7 +75,11 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
         snapshots: steps whose full observable states are kept.
         video_every: keep channel A every this many steps for videos (0 = none).
         block: steps per compiled rollout call.
-        seed: mask seed (irrelevant for deterministic models).
+        seed: mask seed (irrelevant for deterministic models), and the seed of the noise.
+        noise, noise_every: with ``noise`` ξ > 0, the NCA's whole state (hidden channels too) is blended with
+            fresh ``U(0, 1)`` noise, ``x ← (1 − ξ)·x + ξ·η`` (:func:`nca_core.data.noise.blend`), before every block
+            of ``noise_every`` steps (at n = 0, ``noise_every``, …), as the trainer blends its inputs at data noise
+            ξ; η is drawn from ``numpy.random.default_rng(seed)``. The PDE runs without noise.
     """
     validate.integer("steps", steps, 1)
     validate.integer("video_every", video_every, 0)
@@ -82,6 +87,10 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
     ic = np.asarray(ic, np.float32)
     if ic.ndim != 3 or ic.shape[-1] != 2:
         raise ValueError(f"ic has shape {ic.shape}; accepted: [H, W, 2]")
+    validate.number("noise", noise, 0.0, 1.0)
+    if noise:
+        block = validate.integer("noise_every", noise_every, 1)
+    rng = np.random.default_rng(seed)
     snaps = {validate.integer("snapshots", s, 0, steps) for s in snapshots}
     obs = model.config.observable
     dist = np.full(steps + 1, np.nan)
@@ -105,6 +114,8 @@ def compare_to_pde(model: NCA, ic: np.ndarray, steps: int, params: pde.GrayScott
     while n < steps:
         m = min(block, steps - n)
         ys = pde.solve(y, m, params, every=1)[1:]
+        if nca_alive and noise:
+            x = blend(x, np.float32(noise), rng.uniform(size=x.shape).astype(x.dtype))
         xs = model.trajectory(x, m, seed=seed, start=n)[:, 0] if nca_alive else None
         good = m  # steps of this block before the NCA diverged
         if nca_alive:
@@ -169,14 +180,16 @@ def invasion(state: np.ndarray, ic: np.ndarray, margin: int = 6, threshold: floa
 
 
 def unseen_test(tr: Trained, ic: np.ndarray, steps: int, params: pde.GrayScottParams, pde_final: np.ndarray,
-                recompute: bool = False) -> Comparison:
+                recompute: bool = False, noise: float = 0.0, noise_every: int = 0) -> Comparison:
     """:func:`compare_to_pde` of model ``tr`` from ``ic`` for ``steps`` steps, keeping the state at ``steps``;
     cached (and shipped with the model, :mod:`nca_core.runs.store`) under the model's key and weights, the IC,
-    the steps and the coefficients. ``pde_final`` is the PDE's state at ``steps`` (the same for every model)."""
-    k = store.key(tr.job.key, tr.weights_hash, "unseen_test", data_fingerprint(ic), steps, asdict(params))
+    the steps, the coefficients and any ``noise`` (re-injected every ``noise_every`` steps, see
+    :func:`compare_to_pde`). ``pde_final`` is the PDE's state at ``steps`` (the same for every model)."""
+    k = store.key(tr.job.key, tr.weights_hash, "unseen_test", data_fingerprint(ic), steps, asdict(params),
+                  *([noise, noise_every] if noise else []))
     found = None if recompute else store.load("gray_scott_test", k, tr)
     if found is None:
-        c = compare_to_pde(tr.model(), ic, steps, params, snapshots=[steps])
+        c = compare_to_pde(tr.model(), ic, steps, params, snapshots=[steps], noise=noise, noise_every=noise_every)
         nca = c.snapshots[steps][0]
         store.save("gray_scott_test", k, {"distance": c.distance, "final": np.zeros(0) if nca is None else nca},
                    {"diverged_at": c.diverged_at, "model": tr.job.label}, tr)

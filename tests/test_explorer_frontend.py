@@ -78,6 +78,9 @@ def lab(jupyterlab, tmp_path_factory):
     settings.mkdir(parents=True)
     # every cell in the page (no virtual scrolling), so the test sees all prompts and outputs
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    docmanager = root / "settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)  # no autosave: its dialogs (a file changed on disk) would cover the page
+    (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
     labconfig = root / "config" / "labconfig"
     labconfig.mkdir(parents=True)
     (labconfig / "page_config.json").write_text(json.dumps(  # no "news?" pop-up over the page
@@ -150,6 +153,26 @@ def prompts(driver) -> list[str]:
     return [e.text for e in driver.find_elements("css selector", ".jp-CodeCell .jp-InputPrompt")]
 
 
+def dismiss_dialogs(driver) -> list[str]:
+    """Close any JupyterLab dialog over the page (on a loaded machine, e.g. a lost server connection) with its
+    reject button, or Escape; returns their texts, for the error message of what then fails."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    texts = []
+    for dialog in driver.find_elements(By.CSS_SELECTOR, "dialog.jp-Dialog"):
+        texts.append(" ".join(dialog.text.split()))
+        buttons = dialog.find_elements(By.CSS_SELECTOR, ".jp-Dialog-button.jp-mod-reject")
+        if buttons:
+            buttons[0].click()
+        else:
+            dialog.send_keys(Keys.ESCAPE)
+    if texts:
+        wait(lambda: not driver.find_elements(By.CSS_SELECTOR, "dialog.jp-Dialog"), 10,
+             message=f"dialog stays: {texts}")
+    return texts
+
+
 def run_all(driver) -> None:
     """Run → Run All Cells, through the menu; returns when every code cell has run."""
     from selenium.webdriver.common.by import By
@@ -160,7 +183,9 @@ def run_all(driver) -> None:
 
     last = max([number(t) for t in prompts(driver)] + [0])
     item = "li.lm-Menu-item[data-command='runmenu:run-all']"
+    dismissed = []
     for attempt in range(3):  # on a busy machine the notebook may not yet be the page's current widget
+        dismissed += dismiss_dialogs(driver)
         driver.find_element(By.XPATH, "//li[contains(@class, 'lm-TabBar-tab')][.//div[text()='explore.ipynb']]").click()
         driver.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']").click()
         enabled = wait(lambda: driver.find_elements(By.CSS_SELECTOR, f"{item}:not(.lm-mod-disabled)"), 10,
@@ -171,7 +196,8 @@ def run_all(driver) -> None:
             break
         except AssertionError:
             if attempt == 2:
-                raise AssertionError(f"Run All did not start: prompts {prompts(driver)}") from None
+                raise AssertionError(f"Run All did not start: prompts {prompts(driver)}; dialogs dismissed: "
+                                     f"{dismissed}") from None
 
     def done():
         texts = prompts(driver)

@@ -196,6 +196,10 @@ def kernel_key(*texts: str) -> str:
     return " · ".join(f"{k} {v}" for k, v in KERNEL_TOKENS.items() if k in tokens)
 
 
+#: a sweep figure's heights in inches: margin above, loss panel, gap under it, margin below the pictures
+SWEEP_TOP, SWEEP_LOSS, SWEEP_GAP, SWEEP_BOTTOM = 0.35, 2.2, 1.2, 0.1
+
+
 def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     """Left: per-epoch training loss of each model (log scale). Right: its states from the alien
     at n = 0, t, 2t, 3t and the extrapolation step, with the data in the last row.
@@ -213,8 +217,13 @@ def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     nrow = len(keys) + 1
     # the loss above the pictures, so that the figure is as wide as the book's column and its text readable
     cell = min(1.15, 6.0 / ncol)
-    fig = plt.figure(figsize=(1.0 + cell * ncol, 2.6 + cell * nrow))
-    outer = fig.add_gridspec(2, 1, height_ratios=[2.2, cell * nrow], hspace=0.45)
+    # every length in inches, so that the gap under the loss (its axis label and the stencil key) stays
+    # SWEEP_GAP whatever the number of rows (a relative hspace made it 1.8 in at the paper's 8 models, 0.9 in at 2)
+    pictures = cell * nrow
+    height = SWEEP_TOP + SWEEP_LOSS + SWEEP_GAP + pictures + SWEEP_BOTTOM
+    fig = plt.figure(figsize=(1.0 + cell * ncol, height))
+    outer = fig.add_gridspec(2, 1, height_ratios=[SWEEP_LOSS, pictures], top=1 - SWEEP_TOP / height,
+                             bottom=SWEEP_BOTTOM / height, hspace=SWEEP_GAP / ((SWEEP_LOSS + pictures) / 2))
     gs = outer[1].subgridspec(nrow, ncol, wspace=0.05, hspace=0.08)
     # the legend in a column of its own right of the loss (inside the panel it covered the early curves)
     ax = fig.add_subplot(outer[0].subgridspec(1, 2, width_ratios=[3, 1], wspace=0.0)[0])

@@ -64,6 +64,40 @@ def test_quick_profile_jobs_share_runs_and_name_the_stability_models():
     assert len(jb.all()) == 4 + 4 - 1 + 1  # C 4, 8, 16, 32; t 2, 8, 32, 64 (C=16 t=32 shared); the symmetric model
 
 
+def test_the_grid_tier_trains_models_above_16_channels_with_the_long_recipe():
+    """The grid recipe falls 1.5× behind the long one at C = 32 (benchmarks/bench_morph_ends.py), so at ``grid``
+    every model with more than 16 channels is the long tier's model (the same cache key: shipped, not retrained),
+    and every model with 16 or fewer keeps the grid recipe and its key."""
+    from nca_core.chapters.symmetry.jobs import symmetry_jobs
+
+    G, _ = registry.resolve("channels_sampling", {"profile": "grid"})
+    L, _ = registry.resolve("channels_sampling", {"profile": "long"})
+    grid, long = emoji.fig9_jobs(G), emoji.fig9_jobs(L)
+    assert grid.channels[32].key == long.channels[32].key == "a2c4e7e5a0871209"
+    assert grid.symmetric.key == long.symmetric.key == "4a37bc6af7d6a778"
+    assert (grid.channels[32].train.epochs, grid.channels[32].train.chunk_size, grid.channels[32].train.lr) == \
+        (600, 8, 5e-3)
+    assert grid.channels[16].key == "9b00887d91e223cd"  # the shipped grid C = 16, t = 32 model
+    for c in (4, 6, 8, 10, 12, 14, 16):
+        tc = grid.channels[c].train
+        assert (tc.epochs, tc.chunk_size, tc.lr, tc.lr_schedule) == (120, 2, 3e-3, "cosine"), c
+    assert all(j.train.epochs == 120 for j in grid.sampling.values())
+    assert emoji.stability_jobs(G)["C32_t32"] == emoji.stability_jobs(L)["C32_t32"]
+    S = {p: registry.resolve("symmetry", {"profile": p})[0] for p in ("grid", "long")}
+    assert {k: j.key for k, j in symmetry_jobs(S["grid"]).items()} == \
+        {k: j.key for k, j in symmetry_jobs(S["long"]).items()}
+    # switched off, the grid recipe trains C = 32 too (the ends check's model)
+    F, _ = registry.resolve("channels_sampling", {"profile": "grid", "long_recipe_above": 0})
+    fast = emoji.fig9_jobs(F)
+    assert fast.channels[32].key == "ef9394d3e687ae9c" and fast.channels[32].train.epochs == 120
+    assert fast.channels[16].key == grid.channels[16].key
+    # the other tiers are untouched: their recipe is the same at every C
+    Q, _ = registry.resolve("channels_sampling", {"profile": "quick"})
+    assert {j.train.epochs for j in emoji.fig9_jobs(Q).all()} == {100}
+    with pytest.raises(ValueError, match=r"long_recipe_above.*-1"):
+        registry.resolve("channels_sampling", {"profile": "grid", "long_recipe_above": -1})
+
+
 def test_paper_profile_jobs_are_the_authors_settings():
     A, _ = registry.resolve("kernels_activations", {"profile": "paper"})
     j = emoji.fig8_jobs(A).activations["relu"]

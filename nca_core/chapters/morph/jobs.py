@@ -44,10 +44,26 @@ def job(channels: int = 16, t: int = 64, kernel_set: str = "ID_DIFF_LAP", activa
     )
 
 
-def _training(P: SimpleNamespace) -> dict:
-    """The training settings shared by every model of a notebook."""
-    return dict(epochs=P.epochs, lr=P.lr, chunk_size=P.chunk_size, seed=P.seed, input_noise=P.input_noise,
-                copies=P.copies, lr_schedule=P.lr_schedule, lr_min=P.lr_min)
+#: the settings that make a recipe (what ``long_recipe_above`` takes from the long tier)
+RECIPE = ("epochs", "lr", "chunk_size", "lr_schedule", "lr_min")
+
+
+def recipe(P: SimpleNamespace, channels: int) -> dict:
+    """The recipe (:data:`RECIPE`) of a model of ``channels`` channels: the notebook's, or the ``long`` tier's
+    where ``P.long_recipe_above`` is set and ``channels`` exceeds it (the grid tier: its fast recipe falls behind
+    the long one at C = 32, ``benchmarks/bench_morph_ends.py``)."""
+    above = getattr(P, "long_recipe_above", 0)
+    if above and channels > above:
+        from nca_core.chapters.morph.notebooks import TRAINING  # the notebooks import this module
+
+        return {k: TRAINING[k].default("long") for k in RECIPE}
+    return {k: getattr(P, k) for k in RECIPE}
+
+
+def _training(P: SimpleNamespace, channels: int) -> dict:
+    """The training settings of a model of ``channels`` channels of a notebook (:func:`recipe`, and the rest
+    shared by all its models)."""
+    return dict(**recipe(P, channels), seed=P.seed, input_noise=P.input_noise, copies=P.copies)
 
 
 # ------------------------------------------------------------------ Fig 8
@@ -66,7 +82,7 @@ class Fig8Jobs:
 
 def fig8_jobs(P: SimpleNamespace) -> Fig8Jobs:
     """The Fig 8 runs of the ``kernels_activations`` notebook's parameters."""
-    kw = _training(P)
+    kw = _training(P, P.channels)
     return Fig8Jobs(
         kernels={k: job(P.channels, P.t, k, "relu", **kw) for k in P.kernel_sets},
         activations={a: job(P.channels, P.t, "ID_DIFF_LAP", a, **kw) for a in P.activations},
@@ -92,11 +108,12 @@ class Fig9Jobs:
 
 def fig9_jobs(P: SimpleNamespace) -> Fig9Jobs:
     """The Fig 9 runs of the ``channels_sampling`` notebook's parameters."""
-    kw = _training(P)
+    largest = max(P.channel_list)
     return Fig9Jobs(
-        channels={c: job(c, P.channel_t, "ID_DIFF_LAP", "relu", **kw) for c in P.channel_list},
-        sampling={t: job(P.sampling_channels, t, "ID_DIFF_LAP", "relu", **kw) for t in P.sampling},
-        symmetric=job(max(P.channel_list), P.channel_t, "ID_LAP_AV", "relu", **kw) if P.symmetric else None,
+        channels={c: job(c, P.channel_t, "ID_DIFF_LAP", "relu", **_training(P, c)) for c in P.channel_list},
+        sampling={t: job(P.sampling_channels, t, "ID_DIFF_LAP", "relu", **_training(P, P.sampling_channels))
+                  for t in P.sampling},
+        symmetric=job(largest, P.channel_t, "ID_LAP_AV", "relu", **_training(P, largest)) if P.symmetric else None,
     )
 
 
@@ -109,7 +126,8 @@ def stability_jobs(P: SimpleNamespace) -> dict[str, Job]:
     """
     jobs = fig9_jobs(P)
     out = {"C32_t32": jobs.channels[max(P.channel_list)],
-           "C16_t64": job(P.sampling_channels, 64 if 64 in P.sampling else max(P.sampling), **_training(P))}
+           "C16_t64": job(P.sampling_channels, 64 if 64 in P.sampling else max(P.sampling),
+                          **_training(P, P.sampling_channels))}
     if jobs.symmetric is not None:
         out["C32_t32_sym"] = jobs.symmetric
     return out

@@ -68,6 +68,10 @@ TRAINING = {
     "input_noise": Param(same(1e-3), number(0.0, 1.0),
                          "input-noise amplitude a, applied once before training (0 = none)"),
     "retrain": Param(same(False), flag, "train even if cached or shipped weights exist"),
+    "long_recipe_above": Param({**same(0), "grid": 16}, integer(0),
+                               "models with more channels than this train with the long tier's recipe (600 epochs "
+                               "of 3 steps, cosine from 5e-3); 0 = none. grid: 16, as its recipe falls 1.5× behind "
+                               "the long one at C = 32 (benchmarks/bench_morph_ends.py)"),
 }
 
 MORPHING_TASK = Notebook(

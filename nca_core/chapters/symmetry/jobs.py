@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from nca_core import validate
+from nca_core.chapters.morph.jobs import recipe
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.data import lattice
 from nca_core.runs.job import Job, emoji_spec
@@ -36,11 +37,12 @@ def symmetry_job(kernels: str, data_kind: str, P: SimpleNamespace) -> Job:
     validate.choice("data", data_kind, DATA)
     rotated = data_kind == "rotated"
     kernel_set = KERNEL_SETS[kernels]
+    R = recipe(P, int(P.channels))
     return Job(
         nca=NCAConfig.emoji(channels=int(P.channels), kernel_set=kernel_set, activation="relu"),
-        train=TrainConfig.emoji(t=int(P.t), epochs=int(P.epochs), lr=float(P.lr), lr_schedule=P.lr_schedule,
-                                lr_min=float(P.lr_min),
-                                chunk_size=int(P.chunk_size) or None, seed=int(P.seed),
+        train=TrainConfig.emoji(t=int(P.t), epochs=int(R["epochs"]), lr=float(R["lr"]), lr_schedule=R["lr_schedule"],
+                                lr_min=float(R["lr_min"]),
+                                chunk_size=int(R["chunk_size"]) or None, seed=int(P.seed),
                                 input_noise=float(P.input_noise), augment_every=int(P.augment_every),
                                 max_shift=MAX_SHIFT[data_kind], flip=rotated, rotate=rotated),
         data=emoji_spec(copies=int(P.copies), max_shift=0),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from nca_core.chapters.morph.training import recipe
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.runs.job import Job, distinct, emoji_spec
 
@@ -42,22 +43,6 @@ def job(channels: int = 16, t: int = 64, kernel_set: str = "ID_DIFF_LAP", activa
         data=emoji_spec(copies=int(copies)),
         label=label,
     )
-
-
-#: the settings that make a recipe (what ``long_recipe_above`` takes from the long tier)
-RECIPE = ("epochs", "lr", "chunk_size", "lr_schedule", "lr_min")
-
-
-def recipe(P: SimpleNamespace, channels: int) -> dict:
-    """The recipe (:data:`RECIPE`) of a model of ``channels`` channels: the notebook's, or the ``long`` tier's
-    where ``P.long_recipe_above`` is set and ``channels`` exceeds it (the grid tier: its fast recipe falls behind
-    the long one at C = 32, ``benchmarks/bench_morph_ends.py``)."""
-    above = getattr(P, "long_recipe_above", 0)
-    if above and channels > above:
-        from nca_core.chapters.morph.notebooks import TRAINING  # the notebooks import this module
-
-        return {k: TRAINING[k].default("long") for k in RECIPE}
-    return {k: getattr(P, k) for k in RECIPE}
 
 
 def _training(P: SimpleNamespace, channels: int) -> dict:

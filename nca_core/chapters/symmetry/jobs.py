@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from nca_core import validate
-from nca_core.chapters.morph.jobs import recipe
+from nca_core.chapters.morph.training import recipe
 from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.data import lattice
 from nca_core.runs.job import Job, emoji_spec

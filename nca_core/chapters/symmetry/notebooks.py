@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nca_core.chapters.morph.notebooks import TRAINING
+from nca_core.chapters.morph.training import TRAINING
 from nca_core.chapters.parts import STABILITY
 from nca_core.chapters.symmetry.jobs import symmetry_jobs
 from nca_core.data import lattice

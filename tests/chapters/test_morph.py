@@ -346,6 +346,23 @@ def test_a_sweep_figure_has_no_touching_labels_and_its_legend_off_the_loss(dirs,
     plt.close("all")
 
 
+def test_a_sweep_figures_legend_names_a_model_trained_for_other_epochs(dirs, monkeypatch):
+    """The grid tier's Fig 9 channel slice has C = 4–16 at 120 epochs and C = 32 at the long recipe's 600: the
+    legend says which model differs, and only that one."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(dirs / "figures"))
+    y = emoji_eval.targets()
+    rows = {}
+    for c, epochs in ((4, 120), (16, 120), (32, 600)):
+        tr = SimpleNamespace(result=SimpleNamespace(loss=np.geomspace(40.0, 40.0 / c, epochs), diverged=False,
+                                                    train_config=SimpleNamespace(epochs=epochs)))
+        rows[f"C = {c}"] = SimpleNamespace(trained=tr, morph=_morph(f"C = {c}", 40.0 / c))
+    fig = emoji_figs.sweep_figure(rows, y, "A: training loss, t = 32", "fig9_epochs_test")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["C = 4", "C = 16", "C = 32 (600 epochs)"]
+    plt.close("all")
+
+
 @pytest.mark.parametrize("n", [2, 8])
 def test_the_gap_under_a_sweep_figures_loss_does_not_grow_with_its_rows(dirs, monkeypatch, n):
     """Paper Fig 9 at the paper's grid has 8 models a slice: the gap between the loss panel and the pictures was a

@@ -196,6 +196,12 @@ def kernel_key(*texts: str) -> str:
     return " · ".join(f"{k} {v}" for k, v in KERNEL_TOKENS.items() if k in tokens)
 
 
+def _planned_epochs(result) -> int:
+    """The epochs a run was planned for (its training settings), else the epochs it ran."""
+    tc = getattr(result, "train_config", None)
+    return int(tc.epochs) if tc is not None else len(result.loss)
+
+
 #: a sweep figure's heights in inches: margin above, loss panel, gap under it, margin below the pictures
 SWEEP_TOP, SWEEP_LOSS, SWEEP_GAP, SWEEP_BOTTOM = 0.35, 2.2, 1.2, 0.1
 
@@ -227,9 +233,13 @@ def sweep_figure(rows: dict[str, Run], y: np.ndarray, title: str, name: str):
     gs = outer[1].subgridspec(nrow, ncol, wspace=0.05, hspace=0.08)
     # the legend in a column of its own right of the loss (inside the panel it covered the early curves)
     ax = fig.add_subplot(outer[0].subgridspec(1, 2, width_ratios=[3, 1], wspace=0.0)[0])
+    planned = {k: _planned_epochs(rows[k].trained.result) for k in keys}
+    usual = max(set(planned.values()), key=list(planned.values()).count)
     for i, k in enumerate(keys):
         loss = rows[k].trained.result.loss
-        ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=k)
+        # a model trained for other epochs than the rest (the grid tier's C = 32: the long recipe) says so
+        label = k if planned[k] == usual else f"{k} ({planned[k]} epochs)"
+        ax.plot(np.arange(1, len(loss) + 1), loss, lw=1, color=f"C{i}", label=label)
         if rows[k].trained.result.diverged:
             ax.axvline(len(loss), color=f"C{i}", ls=":", lw=1)
     log_axis(ax)

@@ -62,10 +62,10 @@ def merged_source(defaults: str, injected: str, width: int = WIDTH) -> str:
             lines.append(code)
             continue
         if col + 2 + 20 > width:  # a long value: the comment on the lines above it
-            lines += textwrap.wrap(comment, width, initial_indent="# ", subsequent_indent="# ")
+            lines += textwrap.wrap(comment, width, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
             lines.append(code)
             continue
-        parts = textwrap.wrap(comment, width - col - 2)
+        parts = textwrap.wrap(comment, width - col - 2, break_on_hyphens=False)
         lines.append(f"{code:<{col}}# {parts[0]}")
         lines += [f"{'':<{col}}# {p}" for p in parts[1:]]
     return "\n".join(lines)

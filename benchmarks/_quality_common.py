@@ -26,19 +26,33 @@ def parser(doc: str, recipes: list[str], default: list[str], epochs: int, every:
     ap.add_argument("--epochs", type=int, default=epochs)
     ap.add_argument("--every", type=int, default=every, help="keep the weights every N epochs")
     ap.add_argument("--evaluate-only", action="store_true", help="use cached runs only; train nothing")
+    ap.add_argument("--retrain", nargs="+", default=[], choices=sorted(recipes), metavar="RECIPE",
+                    help="train these recipes again even where the cache or weights/ has them (into the cache; the "
+                         "same seed gives the same model), so that their seconds are this machine's, measured now")
     ap.add_argument("--out", type=Path, default=OUT, help=f"folder of the report (default {OUT})")
+    ap.add_argument("--stem", help="file name of the report, without .json / .png (default: the benchmark's own)")
     return ap
 
 
-def load_or_train(name: str, job: cache.Job, every: int, evaluate_only: bool) -> cache.Trained | None:
-    """The cached (or shipped) run of ``job``, else train it keeping the weights every ``every`` epochs;
-    None when it is not cached and ``evaluate_only``."""
-    found = cache.lookup(job)
+def check_retrain(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``--retrain`` names only recipes the run includes, and cannot go with ``--evaluate-only``."""
+    if args.retrain and args.evaluate_only:
+        ap.error(f"--retrain {' '.join(args.retrain)}: trains, and --evaluate-only trains nothing; give one of them")
+    stray = [r for r in args.retrain if r not in args.recipes]
+    if stray:
+        ap.error(f"--retrain {' '.join(stray)}: not among --recipes; accepted: {', '.join(args.recipes)}")
+
+
+def load_or_train(name: str, job: cache.Job, every: int, evaluate_only: bool,
+                  retrain: bool = False) -> cache.Trained | None:
+    """The cached (or shipped) run of ``job``, else (or, with ``retrain``, in any case) train it keeping the
+    weights every ``every`` epochs; None when it is not cached and ``evaluate_only``."""
+    found = None if retrain else cache.lookup(job)
     if found is None and evaluate_only:
         print(f"{name}: not in the cache ({job.key}); skipped")
         return None
-    print(f"{name}: {job.key} ({'cached' if found else 'training'})", flush=True)
-    trained = found or cache.train_or_load(job, snapshot_every=every)
+    print(f"{name}: {job.key} ({'cached' if found else 'training again' if retrain else 'training'})", flush=True)
+    trained = found or cache.train_or_load(job, retrain=retrain, snapshot_every=every)
     if not trained.result.snapshots:
         print(f"{name}: the cached run kept no snapshots; only its best model is evaluated")
     return trained
@@ -67,10 +81,12 @@ def first_at_target(rows: list[dict]) -> dict | None:
     return min(hits, key=lambda r: r["epoch"]) if hits else None
 
 
-def entry(job: cache.Job, settings: dict, rows: list[dict], res: TrainResult) -> dict:
-    """A recipe's part of the report."""
+def entry(job: cache.Job, settings: dict, rows: list[dict], trained: cache.Trained) -> dict:
+    """A recipe's part of the report; ``trained_in_this_run`` says whether its seconds were measured by this run
+    (else they are those of the run that trained it, maybe on another machine or beside other work)."""
+    res = trained.result
     return {"key": job.key, "settings": settings, "rows": rows, "seconds_per_epoch": seconds_per_epoch(res),
-            "first_at_target": first_at_target(rows)}
+            "first_at_target": first_at_target(rows), "trained_in_this_run": trained.source == "trained"}
 
 
 #: a plot panel: (row column, y label, horizontal lines as (y, legend label or None, line style), cap or None)
@@ -117,9 +133,10 @@ def write(report: dict, out: Path, stem: str, panels: list[Panel], title: str,
 
 def table(report: dict, best_header: str, best_cells: Callable[[dict], str]) -> None:
     """Print the epochs and seconds each recipe needs to first reach the target, and its best model."""
-    print(f"\n| recipe | s/epoch | epochs to target | seconds to target | {best_header} |")
-    print("|---|---|---|---|---|")
+    print(f"\n| recipe | seconds measured | s/epoch | epochs to target | seconds to target | {best_header} |")
+    print("|---|---|---|---|---|---|")
     for name, r in report["recipes"].items():
         hit, best = r["first_at_target"], [x for x in r["rows"] if not x["label"].isdigit()][0]
         epochs, seconds = (hit["epoch"], f"{hit['seconds']:.0f}") if hit else ("not reached", "–")
-        print(f"| {name} | {r['seconds_per_epoch']:.2f} | {epochs} | {seconds} | {best_cells(best)} |")
+        when = "this run" if r.get("trained_in_this_run") else "when cached"
+        print(f"| {name} | {when} | {r['seconds_per_epoch']:.2f} | {epochs} | {seconds} | {best_cells(best)} |")

@@ -16,7 +16,8 @@ loss-flatness criterion of the shipped tier (the last 10% of the epochs lower th
 Writes ``benchmarks/results/morph_time_to_quality.json`` and ``.png`` (``--out``: another folder);
 prints a table of the epochs and seconds each recipe needs to reach the target. Seconds are the
 run's own epoch time (``result.seconds``; the shipped baseline's were measured beside other work):
-compare recipes measured on the same machine, alone on it.
+compare recipes measured on the same machine, alone on it; ``--retrain RECIPE ...`` trains cached recipes again, so
+that their seconds are this run's (the report's ``trained_in_this_run``), and ``--stem`` names the report.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target-fraction", type=float, default=TARGET_FRACTION,
                     help="target: rooster distance at 3t at most this fraction of the baseline's")
     args = ap.parse_args(argv)
+    common.check_retrain(ap, args)
     model = {"channels": args.channels, "t": args.t}
     own = model == {k: MODEL[k] for k in model}
     report = {"task": f"morph C={args.channels} t={args.t} ID_DIFF_LAP relu", "epochs": args.epochs,
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     first = [] if args.baseline == "none" else [args.baseline]
     for name in [*first, *(r for r in args.recipes if r != args.baseline)]:
         job = recipe_job(name, args.epochs, **model)
-        trained = common.load_or_train(name, job, args.every, args.evaluate_only)
+        trained = common.load_or_train(name, job, args.every, args.evaluate_only, name in args.retrain)
         if trained is None:
             continue
         rows = evaluate(trained, args.samples)
@@ -126,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             r["meets_target"] = bool(r["distance_3t"] <= target)
         settings = {k: v for k, v in RECIPES[name].items() if k != "epochs"}
-        report["recipes"][name] = common.entry(job, settings, rows, trained.result)
+        report["recipes"][name] = common.entry(job, settings, rows, trained)
         report["recipes"][name]["loss_flat"] = quality.loss_flat(trained.result.loss)
     target = report.get("target_distance_3t")
     stem = "morph_time_to_quality" if own else f"morph_time_to_quality_C{args.channels}_t{args.t}"
-    common.write(report, args.out, stem, panels(baseline, args.baseline, args.target_fraction),
+    common.write(report, args.out, args.stem or stem, panels(baseline, args.baseline, args.target_fraction),
                  f"Morph C = {args.channels}, t = {args.t}: rooster distance from the alien against training epochs "
                  "and seconds", xs=("epoch", "seconds"))
     print(f"\ntarget: rooster distance at 3t ≤ {target:.2f} ({args.baseline}: {report['baseline_distance_3t']:.2f})"

@@ -13,7 +13,8 @@ with the wavelength within 15%.
 
 Writes ``benchmarks/results/time_to_quality.json`` and ``.png`` (``--out``: another folder);
 prints a table of the epochs and seconds each recipe needs to reach the target. Seconds are the
-run's own epoch time (``result.seconds``): compare recipes measured on the same machine, alone on it.
+run's own epoch time (``result.seconds``): compare recipes measured on the same machine, alone on it; ``--retrain RECIPE ...`` trains cached recipes again, so
+that their seconds are this run's (the report's ``trained_in_this_run``), and ``--stem`` names the report.
 """
 
 from __future__ import annotations
@@ -83,15 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = common.parser(__doc__, list(RECIPES), ["paper", "cosine"], 2000, 100)
     ap.add_argument("--t", type=int, default=32, help="time sampling of the model (32: the benchmark's own)")
     args = ap.parse_args(argv)
+    common.check_retrain(ap, args)
     report = {"task": f"gray_scott t={args.t}", "epochs": args.epochs, "every": args.every, "recipes": {}}
     for name in args.recipes:
         job = recipe_job(name, args.epochs, args.t)
-        trained = common.load_or_train(name, job, args.every, args.evaluate_only)
+        trained = common.load_or_train(name, job, args.every, args.evaluate_only, name in args.retrain)
         if trained is not None:
             settings = {**RECIPES[name], "chunk_size": job.train.chunk_size, "epochs": job.train.epochs}
-            report["recipes"][name] = common.entry(job, settings, evaluate(trained, args.t), trained.result)
+            report["recipes"][name] = common.entry(job, settings, evaluate(trained, args.t), trained)
     stem = "time_to_quality" if args.t == 32 else f"time_to_quality_t{args.t}"
-    common.write(report, args.out, stem, PANELS,
+    common.write(report, args.out, args.stem or stem, PANELS,
                  f"Gray-Scott t = {args.t}: quality from the unseen test IC against training epochs and seconds",
                  xs=("epoch", "seconds"))
     common.table(report, "best model: invasion / PDE, wavelength error",

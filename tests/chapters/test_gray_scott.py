@@ -165,10 +165,15 @@ def test_small_t_trains_until_the_propagated_chain_has_spanned_the_trajectory_lo
     assert {j.train.epochs for j in registry.jobs("time_sampling", "long")} == {2000}
 
 
-@pytest.mark.parametrize("seeds", [1, 3])
-def test_fig4_key_covers_neither_panel_a_nor_any_picture(tmp_path, monkeypatch, seeds):
-    """Fig 4's key sits under panel B: it overlaps no axes (inside A it covered the test curve once that came
-    down towards the train curve)."""
+@pytest.mark.parametrize("seeds,ts,diverged", [
+    (1, [2, 4, 8, 16, 32], {}),
+    (3, [2, 4, 8, 16, 32], {}),
+    # the full grid, a test and a training divergence: six entries, and C's titles right under the key
+    (4, [1, 2, 4, 6, 8, 12, 16, 24, 32], {"test": (2, 3), "training": (6, 1)}),
+])
+def test_fig4_key_covers_neither_panel_a_nor_any_picture_or_title(tmp_path, monkeypatch, seeds, ts, diverged):
+    """Fig 4's key sits under panel B: it overlaps no axes, nor their titles (inside A it covered the test curve
+    once that came down towards the train curve; with six entries it covered C's titles)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -176,13 +181,21 @@ def test_fig4_key_covers_neither_panel_a_nor_any_picture(tmp_path, monkeypatch, 
     from tests.chapters.test_gray_scott_claims import comparison, sampling
 
     monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
-    train = {2: (1.1, 1.2), 4: (0.8, 0.9), 8: (1.4, 1.3), 16: (0.6, 0.7), 32: (0.4, 0.5)}
-    R = sampling(train, {t: comparison(loss=15.0) for t in train}, baseline=80.0, seeds=seeds)
+    base = {2: (1.1, 1.2), 4: (0.8, 0.9), 8: (1.4, 1.3), 16: (0.6, 0.7), 32: (0.4, 0.5)}
+    train = {t: base.get(t, (1.0, 1.1)) for t in ts}
+    test = {t: comparison(loss=15.0) for t in ts}
+    if "test" in diverged:
+        test[diverged["test"]] = comparison(loss=20.0, diverged_at=900)
+    R = sampling(train, test, baseline=80.0, seeds=seeds)
+    if "training" in diverged:
+        R.models[diverged["training"]].result.diverged = True
     fig = figures.fig4(R)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     key = fig.legends[0].get_window_extent(renderer)
-    assert len(fig.legends[0].get_texts()) == (3 if seeds == 1 else 4)
+    assert len(fig.legends[0].get_texts()) == (3 if seeds == 1 else 4) + len(diverged)
     for ax in fig.axes:
         assert not key.overlaps(ax.get_window_extent(renderer)), ax.get_title()
+        if ax.get_title():
+            assert not key.overlaps(ax.title.get_window_extent(renderer)), ax.get_title()
     assert 0 <= key.y0 and key.x1 <= fig.bbox.x1  # inside the saved picture

@@ -29,6 +29,9 @@ def fig3_animation(traj: np.ndarray, steps: list[int]) -> str:
 
 #: Fig 4 C shows at most this many NCA states per row (the figure keeps to the book's column)
 FIG4_PER_ROW = 5
+#: entries of Fig 4 A's key that fit under panel B, and the inches its row grows by for each further one
+FIG4_KEY_FITS = 4
+FIG4_KEY_LINE_IN = 0.22
 
 
 def fig4(r: SamplingResults):
@@ -39,11 +42,15 @@ def fig4(r: SamplingResults):
     ts = r.sampling
     cols = max(min(len(ts), FIG4_PER_ROW), 4)
     rows = -(-len(ts) // cols)
-    fig = plt.figure(figsize=(1.45 * cols + 0.4, 3.2 + 1.65 * rows))
-    gs = fig.add_gridspec(1 + rows, cols, height_ratios=[1.9] + [1] * rows)
+    many = len(r.seeds) > 1
+    crossed, blown = _diverged(r)
+    # A's key goes under B: the top row grows by a line for each entry beyond what fits there
+    entries = 3 + many + bool(crossed) + bool(blown)
+    extra = FIG4_KEY_LINE_IN * max(0, entries - FIG4_KEY_FITS)
+    fig = plt.figure(figsize=(1.45 * cols + 0.4, 3.2 + extra + 1.65 * rows))
+    gs = fig.add_gridspec(1 + rows, cols, height_ratios=[1.9 + extra / 1.65] + [1] * rows)
     ax = fig.add_subplot(gs[0, : cols - 2])
     tr = np.array([[r.train_loss[(t, s)] for s in r.seeds] for t in ts])
-    many = len(r.seeds) > 1
     ax.errorbar(ts, np.nanmean(tr, 1), yerr=np.nanstd(tr, 1), marker="o", capsize=3,
                 label=f"train, mean ± sd of {len(r.seeds)} seeds" if many else "train (1 seed)")
     test = np.array([r.test[t].test_loss for t in ts])
@@ -57,12 +64,14 @@ def fig4(r: SamplingResults):
     log_axis(ax)
     ax.set_xticks(ts)
     ax.set_xticklabels(ts)
-    _diverged_markers(ax, r)
+    _diverged_markers(ax, crossed, blown)
     ax.set_xlabel("time sampling t")
     ax.set_ylabel("Euclidean loss")
     ax.set_title("A", loc="left", fontweight="bold")
     n = max(next(iter(r.test.values())).snapshots)
     _ic_and_pde(fig, gs, cols - 2, r.pde_final, n)
+    for b in fig.axes[1:]:
+        b.set_anchor("N")  # B at the top of its row, all the room the key takes below it
     for j, t in enumerate(ts):
         _nca_panel(fig.add_subplot(gs[1 + j // cols, j % cols]), r.test[t], n,
                    ("C  " if j == 0 else "") + f"NCA t={t}")
@@ -76,12 +85,16 @@ def fig4(r: SamplingResults):
     return fig
 
 
-def _diverged_markers(ax, r: SamplingResults) -> None:
+def _diverged(r: SamplingResults) -> tuple[list[int], list[int]]:
+    """The t of each seed whose training diverged, and of each seed whose test rollout did."""
+    ts = r.sampling
+    return ([t for t in ts for _ in r.training_diverged(t)],
+            [t for t in ts for s in r.seeds if r.tests[(t, s)].diverged_at is not None])
+
+
+def _diverged_markers(ax, crossed: list[int], blown: list[int]) -> None:
     """Along the top of Fig 4 A: a cross per seed whose training diverged, a triangle per seed whose test rollout
     did (stacked downwards when several seeds of one t did)."""
-    ts = r.sampling
-    crossed = [t for t in ts for _ in r.training_diverged(t)]
-    blown = [t for t in ts for s in r.seeds if r.tests[(t, s)].diverged_at is not None]
     row = 0.96
     for xs, mk, lab in ((crossed, "x", "training diverged (per seed)"),
                         (blown, "v", "test diverged (per seed)")):

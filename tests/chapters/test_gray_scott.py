@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -104,7 +106,6 @@ def test_spearman_ranks_ties_by_their_mean_rank():
 def test_fig4_table_counts_best_epochs_from_1_as_the_provenance_line_does():
     """The time-sampling page's table and the provenance line under its figure name the same best epochs
     (``best_epoch`` is stored from 0; both show it from 1)."""
-    from types import SimpleNamespace
 
     from nca_core.book import report
     from nca_core.chapters.gray_scott.measure import SamplingResults
@@ -125,7 +126,6 @@ def test_fig4_table_counts_best_epochs_from_1_as_the_provenance_line_does():
 def test_unseen_test_is_cached_and_a_cached_test_is_the_computed_one(dirs, monkeypatch):
     """The second call reads the store (compare_to_pde is not called again) and returns the same distances,
     divergence and final state; a diverged model round-trips with no final state."""
-    from types import SimpleNamespace
 
     from nca_core.chapters.gray_scott import measure
 
@@ -199,3 +199,31 @@ def test_fig4_key_covers_neither_panel_a_nor_any_picture_or_title(tmp_path, monk
         if ax.get_title():
             assert not key.overlaps(ax.title.get_window_extent(renderer)), ax.get_title()
     assert 0 <= key.y0 and key.x1 <= fig.bbox.x1  # inside the saved picture
+
+
+def test_fig4_loss_curves_draw_every_model_and_name_each_t_once_with_its_seeds(tmp_path, monkeypatch):
+    """At the paper's grid (9 t × 4 seeds) the key has one entry per t, not 36; every seed's curve is drawn, in
+    its t's colour."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nca_core.chapters.gray_scott import figures
+
+    monkeypatch.setenv("NCA_FIGURE_DIR", str(tmp_path))
+    ts = [1, 2, 4, 6, 8, 12, 16, 24, 32]
+    models = {(t, s): SimpleNamespace(job=SimpleNamespace(train=SimpleNamespace(t=t), label=f"t={t} seed={s}"),
+                                      result=SimpleNamespace(loss=np.linspace(2.0, 0.5, 50) * (1 + 0.1 * s)))
+              for t in ts for s in range(4)}
+    models[(1, 3)].result.loss = np.linspace(2.0, 0.5, 1174)  # a longer run is drawn to its end
+    fig = figures.fig4_loss_curves(models)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 36
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"t={t} (4 seeds)" for t in ts]
+    colour = {line.get_label(): line.get_color() for line in ax.lines if not line.get_label().startswith("_")}
+    same_t = [tuple(line.get_color()) for line in ax.lines[:4]]
+    assert len(set(same_t)) == 1 and len({tuple(c) for c in colour.values()}) == 9
+    assert max(len(line.get_xdata()) for line in ax.lines) == 1174
+    fig.canvas.draw()
+    key = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    assert not key.overlaps(ax.get_window_extent()) and key.x1 <= fig.bbox.x1  # beside the curves, in the picture
+    assert (tmp_path / figures.FIG4_LOSS).exists()

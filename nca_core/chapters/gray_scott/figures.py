@@ -212,17 +212,25 @@ def fig6_renoised(plain: NoiseResults, renoised: NoiseResults):
 
 
 def fig4_loss_curves(models: dict, title: str = "training loss per epoch", name: str = FIG4_LOSS):
-    """Per-epoch training loss of several models (log scale)."""
+    """Per-epoch training loss of every model (log scale), a colour per time sampling t from dark (small t) to
+    light: each seed of a t is a line of its colour, and the key names each t once, with its number of seeds (at
+    the paper's 9 × 4 grid a key per model would be 36 entries)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    for key, tr in models.items():
-        ax.plot(tr.result.loss, lw=1, label=tr.job.label)
+    by_t: dict[int, list] = {}
+    for tr in models.values():
+        by_t.setdefault(tr.job.train.t, []).append(tr)
+    fig, ax = plt.subplots(figsize=(7.2, 3.2))
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(by_t)))
+    for colour, (t, runs) in zip(colours, sorted(by_t.items())):
+        for i, tr in enumerate(runs):
+            label = f"t={t}" + (f" ({len(runs)} seeds)" if len(runs) > 1 else "") if i == 0 else None
+            ax.plot(tr.result.loss, lw=0.9, alpha=0.85, color=colour, label=label)
     log_axis(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("epoch mean loss")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # beside, off the curves
     fig.tight_layout()
     save_figure(fig, name)
     return fig

@@ -54,7 +54,7 @@ def fig4(r: SamplingResults):
     ax.errorbar(ts, np.nanmean(tr, 1), yerr=np.nanstd(tr, 1), marker="o", capsize=3,
                 label=f"train, mean ± sd of {len(r.seeds)} seeds" if many else "train (1 seed)")
     test = np.array([r.test[t].test_loss for t in ts])
-    ax.plot(ts, test, marker="s", label="test, best seed" if many else "test (unseen IC)")
+    ax.plot(ts, test, marker="s", label="test, seed of lowest train loss" if many else "test (unseen IC)")
     if many:
         spread = np.array([r.test_spread(t)[:2] for t in ts])
         ax.fill_between(ts, spread[:, 0] - spread[:, 1], spread[:, 0] + spread[:, 1], color="C1", alpha=0.2,

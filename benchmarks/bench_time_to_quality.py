@@ -13,8 +13,9 @@ with the wavelength within 15%.
 
 Writes ``benchmarks/results/time_to_quality.json`` and ``.png`` (``--out``: another folder);
 prints a table of the epochs and seconds each recipe needs to reach the target. Seconds are the
-run's own epoch time (``result.seconds``): compare recipes measured on the same machine, alone on it; ``--retrain RECIPE ...`` trains cached recipes again, so
-that their seconds are this run's (the report's ``trained_in_this_run``), and ``--stem`` names the report.
+run's own epoch time (``result.seconds``): compare recipes measured on the same machine, alone on it;
+``--retrain RECIPE ...`` trains cached recipes again, so that their seconds are this run's (the report's
+``trained_in_this_run``), and ``--stem`` names the report.
 """
 
 from __future__ import annotations

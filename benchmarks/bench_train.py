@@ -109,11 +109,25 @@ def run_one(name: str, naive: bool, recompute: int) -> dict:
     tc = TrainConfig(epochs=epochs, recompute=recompute, select_after=0.0, **cfg["train"])
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stamps: list[float] = []
-    Trainer(nca, tc, y).fit(progress=False, callback=lambda epoch, loss: stamps.append(time.perf_counter()))
+    usage: list[resource.struct_rusage] = []
+    losses: list[float] = []
+
+    def stamp(epoch: int, loss: float) -> None:
+        stamps.append(time.perf_counter())
+        usage.append(resource.getrusage(resource.RUSAGE_SELF))
+        losses.append(float(loss))
+
+    Trainer(nca, tc, y).fit(progress=False, callback=stamp)
     epoch_s = float(np.median(np.diff(stamps[1:])))  # the first epoch includes compilation
+    timed = len(stamps) - 2  # the epochs epoch_s is taken over (from the end of the second)
     flop, lattice_steps = flops_per_epoch(cfg)
     return {
         "epoch_s": epoch_s,
+        # CPU seconds in the kernel and in the process, and page faults, per epoch after the first
+        "sys_s": (usage[-1].ru_stime - usage[1].ru_stime) / timed,
+        "user_s": (usage[-1].ru_utime - usage[1].ru_utime) / timed,
+        "minor_faults": (usage[-1].ru_minflt - usage[1].ru_minflt) / timed,
+        "losses": losses,
         "lattice_steps_per_s": lattice_steps / epoch_s,
         "gflops": flop / epoch_s / 1e9,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -121,10 +135,10 @@ def run_one(name: str, naive: bool, recompute: int) -> dict:
     }
 
 
-def in_subprocess(name: str, naive: bool = False, recompute: int = 0) -> dict:
-    """Run :func:`run_one` in a fresh process so its peak memory is its own."""
+def in_subprocess(name: str, naive: bool = False, recompute: int = 0, env: dict | None = None) -> dict:
+    """Run :func:`run_one` in a fresh process so its peak memory is its own (``env``: extra variables)."""
     cmd = [sys.executable, __file__, "--worker", name, "--recompute", str(recompute)] + (["--naive"] if naive else [])
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

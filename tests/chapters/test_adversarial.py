@@ -72,8 +72,14 @@ def test_optimise_keeps_the_box_and_micro_batches_change_nothing():
     assert hist["kappa"].shape == (6, 4) and np.isfinite(hist["kappa"]).all()
     assert hist["e_in"][-1, 1] > hist["e_in"][0, 1]  # the max-κ copy grows its perturbation
     x2, hist2 = a.optimise([MIN, MAX, MIN, MAX], iterations=6, lr=0.05, seed=1, micro_batch=1, path_every=4)
-    np.testing.assert_allclose(x2, x, atol=1e-5)
-    np.testing.assert_allclose(hist2["kappa"], hist["kappa"], atol=1e-4)
+    # in float32 the two batchings round differently (by up to 4e-5 after 6 steps on an AVX2 CPU, where the
+    # kernels for one sample and for four block the sums differently); in float64 they must agree to rounding
+    np.testing.assert_allclose(x2, x, atol=1e-3)
+    a64 = Adversary(_model(), x0.astype(np.float64), target.astype(np.float64), steps=3)
+    x64, hist64 = a64.optimise([MIN, MAX, MIN, MAX], iterations=6, lr=0.05, seed=1)
+    x64_1, hist64_1 = a64.optimise([MIN, MAX, MIN, MAX], iterations=6, lr=0.05, seed=1, micro_batch=1)
+    np.testing.assert_allclose(x64_1, x64, atol=1e-10)
+    np.testing.assert_allclose(hist64_1["kappa"], hist64["kappa"], atol=1e-10)
     assert hist2["visited_at"].tolist() == [0, 4, 6] and hist2["visited"].shape == (3, 4, 8, 8, 4)
     np.testing.assert_allclose(hist2["visited"][-1], x2)
     np.testing.assert_allclose(np.sqrt(((hist2["visited"][0] - x0) ** 2).sum(axis=(1, 2, 3))), hist2["e_in"][0],

@@ -123,7 +123,7 @@ def run_one(name: str, naive: bool, recompute: int) -> dict:
     flop, lattice_steps = flops_per_epoch(cfg)
     return {
         "epoch_s": epoch_s,
-        # CPU seconds in the kernel and in the process, and page faults, per epoch after the first
+        # CPU seconds in the kernel and in the process, and page faults, per epoch (the epochs timed above)
         "sys_s": (usage[-1].ru_stime - usage[1].ru_stime) / timed,
         "user_s": (usage[-1].ru_utime - usage[1].ru_utime) / timed,
         "minor_faults": (usage[-1].ru_minflt - usage[1].ru_minflt) / timed,

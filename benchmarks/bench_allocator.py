@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import CONFIGS, flops_per_epoch, in_subprocess, measure_peak_gflops  # noqa: E402
+from bench_train import CONFIGS, in_subprocess, measure_peak_gflops  # noqa: E402
 
 from nca_core.core.backend import BFC_ENV  # noqa: E402
 from nca_core.fileio import write_json  # noqa: E402
@@ -35,7 +35,7 @@ def compare(name: str, peak: float) -> dict:
     runs = {}
     for label, value in ALLOCATORS.items():
         r = in_subprocess(name, env={BFC_ENV: value})
-        r["fraction_of_peak"] = flops_per_epoch(CONFIGS[name])[0] / r["epoch_s"] / 1e9 / peak
+        r["fraction_of_peak"] = r["gflops"] / peak
         runs[label] = r
     return {**runs, "speedup": runs["malloc"]["epoch_s"] / runs["pool"]["epoch_s"],
             "identical_losses": runs["malloc"]["losses"] == runs["pool"]["losses"]}

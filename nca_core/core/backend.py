@@ -20,11 +20,12 @@ _TF_NOISE = re.compile(r"absl::InitializeLog|oneDNN custom operations|cpu_featur
 #: TensorFlow's switch for a pooling (best-fit with coalescing) allocator of host memory. Without it every
 #: tensor and XLA buffer is a fresh ``malloc``, and glibc maps each large one anew with ``mmap``: the kernel
 #: zero-fills it page by page on first touch and unmaps it on free. A training epoch allocates its rollout's
-#: activations many times over, so on a virtual machine (where a page fault is dear) half of its CPU time went
-#: to the kernel (one Gray-Scott grid epoch: 25.5 s of system time against 52.6 s of user time).
-#: With the pool the memory is reused and the epoch took 0.48x the time, with bit-identical losses
-#: (``benchmarks/bench_allocator.py``). Read when TensorFlow makes its first host allocator, so it is set
-#: before TensorFlow is imported; an explicit ``TF_CPU_ALLOCATOR_USE_BFC=false`` is respected.
+#: activations many times over, so on a virtual machine (where a page fault is dear) most of an epoch went
+#: to the kernel (a Gray-Scott grid epoch: 6.01 s, 3.81 s of it kernel CPU time, 1.46 million page faults).
+#: With the pool the memory is reused and the same epoch took 2.08 s, with bit-identical losses
+#: (``benchmarks/bench_allocator.py``, ``benchmarks/results/allocator_quiet.json``). Read when TensorFlow
+#: makes its first host allocator, so it is set before TensorFlow is imported; an explicit
+#: ``TF_CPU_ALLOCATOR_USE_BFC=false`` is respected.
 BFC_ENV = "TF_CPU_ALLOCATOR_USE_BFC"
 
 

@@ -118,8 +118,10 @@ def test_fig4_table_counts_best_epochs_from_1_as_the_provenance_line_does():
     models = {(4, 0): model(1838), (32, 0): model(1999)}
     test = {(t, 0): SimpleNamespace(test_loss=15.0, diverged_at=None) for t in (4, 32)}
     R = SamplingResults([4, 32], [0], models, {k: 0.5 for k in models}, test, {4: 0, 32: 0}, np.zeros(1), 1.0)
+    R.chained = {(4, 0): 0.75}  # t = 32's run has no chained loss: its cell stays blank
     rows = R.table().splitlines()[2:]
-    assert [r.split(" | ")[4] for r in rows] == ["1839", "2000"]
+    assert [r.split(" | ")[5] for r in rows] == ["1839", "2000"]
+    assert [r.split(" | ")[4] for r in rows] == ["0.75", ""]
     assert report.training(models.values()).endswith("best epochs 1839, 2000")
 
 

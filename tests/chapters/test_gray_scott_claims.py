@@ -121,6 +121,31 @@ def test_fig4_training_loss_is_the_mean_over_the_finite_seeds():
     assert "t=4: 0.1," in ev and "t=8: 0.2," in ev and "t=16: 0.4," in ev and "t=32: 0.3 " in ev
 
 
+def test_fig4_chained_loss_starts_where_the_chain_spans_the_trajectory():
+    """The lowest loss from epoch 1024/t on (t = 32: 32; t = 1: 1024): the low early epochs, whose inputs are
+    mostly true frames, do not count; non-finite epochs are skipped; a run shorter than that has none."""
+    from nca_core.chapters.gray_scott.measure import chained_loss
+
+    loss = np.full(1100, 2.0)
+    loss[31], loss[32], loss[40] = 0.1, 1.5, np.nan
+    assert chained_loss(loss, 32) == 1.5 and chained_loss(loss, 1) == 2.0
+    loss[1023], loss[1024] = 0.2, 1.9
+    assert chained_loss(loss, 1) == 1.9 and chained_loss(loss, 2) == 0.2
+    assert np.isnan(chained_loss(loss[:1024], 1)) and chained_loss(loss[:1024], 2) == 0.2
+
+
+def test_fig4_chained_loss_is_shown_beside_the_papers_quantity_and_does_not_decide_the_verdict():
+    r = sampling(RISING)  # the paper's quantity rises: ρ = 0.8
+    r.chained = {(t, s): {4: 2.0, 8: 1.0, 16: 0.5, 32: np.nan}[t] for t, s in r.train_loss}
+    r.chained[(8, 1)] = 3.0  # the mean over seeds: t = 8 → 2.0
+    c = fig4(r)[0]
+    assert c.verdict is True and "(Spearman ρ = 0.80)" in c.evidence
+    assert c.evidence.endswith("spans the trajectory (epoch ≥ 1024/t): t=4: 2, t=8: 2, t=16: 0.5 "
+                               "(Spearman ρ = -0.87)")
+    r.chained = {}
+    assert fig4(r)[0].evidence.endswith("(Spearman ρ = 0.80)")  # a run that has none: nothing added
+
+
 def test_fig4_training_loss_trend_needs_two_t():
     c = fig4(sampling({32: (0.3, 0.3)}))[0]
     assert c.verdict is None and c.evidence == "one t only"

@@ -64,7 +64,13 @@ def epochs_for_chain(t: int, epochs: int, chain_epochs: int) -> int:
         raise ValueError(f"chain_epochs={chain_epochs} is not accepted; accepted: 0 (fixed epochs) or more")
     if not chain_epochs:
         return epochs
-    return max(epochs, -(-TRAJECTORY_STEPS // t) + chain_epochs)
+    return max(epochs, chain_spans_from(t) + chain_epochs)
+
+
+def chain_spans_from(t: int) -> int:
+    """The first epoch at which the propagated chain spans a whole trajectory: its ``1024 / t`` transitions
+    (rounded up), one added per epoch (:func:`epochs_for_chain`)."""
+    return -(-TRAJECTORY_STEPS // t)
 
 
 def chunk_for_steps(t: int, steps_per_epoch: int) -> int:

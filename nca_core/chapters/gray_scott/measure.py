@@ -232,8 +232,9 @@ class SamplingResults:
         return [s for s in self.seeds if self.models[(t, s)].result.diverged]
 
     def table(self) -> str:
-        """Markdown: per model its epochs, train loss, best epoch (counted from 1, as the provenance lines
-        and ``weights/README.md`` count), divergence, and its test loss (the best seed of each t marked)."""
+        """Markdown: per model its epochs, train loss (the paper's, and :attr:`chained`'s where there is one),
+        best epoch (counted from 1, as the provenance lines and ``weights/README.md`` count), divergence, and its
+        test loss (the best seed of each t marked)."""
         rows = ["| t | seed | epochs run | train loss (min after burn-in) | train loss once chained (from epoch "
                 "1024/t) | best epoch | diverged in training | test loss | test diverged at |",
                 "|---|---|---|---|---|---|---|---|---|"]

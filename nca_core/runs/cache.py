@@ -158,14 +158,17 @@ def train_or_load(job: Job, retrain: bool = False, progress: bool = True, snapsh
             selected = _select_from_base(job)
             if selected is not None:
                 return selected
+        # the rule is imported before the training, not after it: a rule that cannot be imported (a typo, or a
+        # worker whose modules were loaded before the code changed) fails now, not after hours of training
+        select = selection_rule(job.select) if job.select else None
         y = build_data(job.data)
         ckpt = results_dir() / "checkpoints" / job.key
         every = snapshot_every or job.select_every
         if job.select_every and every % job.select_every:
             every = job.select_every  # the rule's snapshots come first
         result = Trainer(job.nca, job.train, y, checkpoint_dir=ckpt).fit(progress=progress, snapshot_every=every)
-        if job.select and not result.diverged:
-            result = selection_rule(job.select)(job, result)
+        if select is not None and not result.diverged:
+            result = select(job, result)
         folder = _write_model_folder(results_dir() / "models" / job.key, job, result)
         shutil.rmtree(ckpt, ignore_errors=True)
     return Trained(job, _load_model_folder(folder) or result, "trained", folder)

@@ -127,6 +127,17 @@ def test_train_or_load_applies_the_rule_keeps_its_choice_and_ships_it(dirs, monk
     assert experiments.fileio.read_json(again.path / "job.json")["select"] == "tests.fake:rule"
 
 
+def test_a_rule_that_cannot_be_imported_fails_before_the_training_not_after_it(dirs, monkeypatch):
+    """The rule is imported first: a misspelt one names itself at once, and no epoch is trained."""
+    import dataclasses
+
+    monkeypatch.setattr(experiments.Trainer, "fit", lambda *a, **k: pytest.fail("trained before the rule failed"))
+    j = dataclasses.replace(job(t=32, seed=0, epochs=2), select="nca_core.chapters.gray_scott.quality:no_such_rule",
+                            select_every=1)
+    with pytest.raises(ValueError, match="select='nca_core.chapters.gray_scott.quality:no_such_rule' is not accepted"):
+        experiments.train_or_load(j, progress=False)
+
+
 def test_a_rule_is_applied_to_the_same_run_without_it_instead_of_training_again(dirs, monkeypatch):
     import dataclasses
 

@@ -15,6 +15,13 @@ from nca_core.core.config import NCAConfig, TrainConfig
 from nca_core.core.model import NCA, PARAM_NAMES
 
 
+def lowest_from(loss: np.ndarray, start: int = 0) -> float:
+    """The lowest finite epoch loss from epoch ``start`` on; NaN if there is none."""
+    tail = np.asarray(loss, dtype=float)[start:]
+    tail = tail[np.isfinite(tail)]
+    return float(tail.min()) if tail.size else float("nan")
+
+
 @dataclass
 class TrainResult:
     """What a training run produced.
@@ -52,8 +59,7 @@ class TrainResult:
     @property
     def min_loss(self) -> float:
         """The paper's "train loss": the minimum over epochs of the epoch mean loss."""
-        finite = self.loss[np.isfinite(self.loss)]
-        return float(finite.min()) if finite.size else float("nan")
+        return lowest_from(self.loss)
 
     @property
     def train_loss(self) -> float:
@@ -64,9 +70,8 @@ class TrainResult:
         runs it keeps epoch 0 (the untrained identity map) from being reported.
         """
         start = int(np.ceil(self.train_config.select_after * self.train_config.epochs))
-        tail = self.loss[start:]
-        tail = tail[np.isfinite(tail)]
-        return float(tail.min()) if tail.size else self.min_loss
+        tail = lowest_from(self.loss, start)
+        return tail if np.isfinite(tail) else self.min_loss
 
     def model(self) -> NCA:
         """The NCA with the best weights."""

@@ -97,23 +97,28 @@ def fig3(traj: np.ndarray, steps: list[int]) -> list[Claim]:
     ]
 
 
+def _seed_means(r: SamplingResults, values: dict[tuple[int, int], float]) -> list[float]:
+    """Per t of ``r``, the mean of ``values`` over the seeds where it is finite (NaN where it is nowhere)."""
+    finite = [[v for s in r.seeds if np.isfinite(v := values.get((t, s), np.nan))] for t in r.sampling]
+    return [float(np.mean(v)) if v else float("nan") for v in finite]
+
+
 def _chained(r: SamplingResults) -> str:
     """For the reader, not the verdict: the same trend from the loss once the chain spans the trajectory
     (:func:`~nca_core.chapters.gray_scott.measure.chained_loss`), where any t has it."""
-    finite = {t: [v for s in r.seeds if np.isfinite(v := r.chained.get((t, s), np.nan))] for t in r.sampling}
-    means = {t: float(np.mean(v)) for t, v in finite.items() if v}
-    if not means:
+    means = _seed_means(r, r.chained)
+    shown_t = [(t, v) for t, v in zip(r.sampling, means) if np.isfinite(v)]
+    if not shown_t:
         return ""
     return ("; taken only once the chain of the model's own states spans the trajectory (epoch ≥ 1024/t): "
-            + ", ".join(f"t={t}: {v:.3g}" for t, v in means.items())
-            + f" (Spearman ρ = {_rho(spearman(list(means), list(means.values())))})")
+            + ", ".join(f"t={t}: {v:.3g}" for t, v in shown_t)
+            + f" (Spearman ρ = {_rho(spearman(r.sampling, means))})")
 
 
 def fig4(r: SamplingResults) -> list[Claim]:
     ts = r.sampling
     seeds = len(r.seeds)
-    finite_train = [[v for s in r.seeds if np.isfinite(v := r.train_loss[(t, s)])] for t in ts]
-    mean_train = [float(np.mean(v)) if v else float("nan") for v in finite_train]
+    mean_train = _seed_means(r, r.train_loss)
     test = [r.test[t].test_loss for t in ts]
     ok = [(t, v) for t, v in zip(ts, test) if np.isfinite(v)]
     claims = []

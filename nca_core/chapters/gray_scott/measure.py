@@ -27,6 +27,7 @@ from nca_core.chapters.gray_scott.jobs import chain_spans_from, noise_jobs, samp
 from nca_core.chapters.measures import blown_up
 from nca_core.core.checkpoint import data_fingerprint
 from nca_core.core.model import NCA
+from nca_core.core.result import lowest_from
 from nca_core.data import gray_scott as pde
 from nca_core.data.noise import blend
 from nca_core.runs import store, sweep
@@ -276,9 +277,7 @@ def chained_loss(loss: np.ndarray, t: int) -> float:
     the whole trajectory (:func:`~nca_core.chapters.gray_scott.jobs.chain_spans_from`: 1024 / t); NaN if the
     run stopped before it. Before that epoch, some inputs of each epoch are still true frames: a short run at
     small t reports a minimum taken from such epochs (epoch 59 of 1174 at t = 1), which favours small t."""
-    tail = np.asarray(loss, dtype=float)[chain_spans_from(t):]
-    tail = tail[np.isfinite(tail)]
-    return float(tail.min()) if tail.size else float("nan")
+    return lowest_from(loss, chain_spans_from(t))
 
 
 def fig5_model(P: SimpleNamespace, r: SamplingResults) -> Trained:
